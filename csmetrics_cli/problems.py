@@ -103,7 +103,7 @@ PROBLEMS: dict[str, ProblemType] = {
             "ambiguous_date_order",
             "Day/month order ambiguous",
             "dates in '{column}' could be month/day or day/month",
-            "set date_order = \"MDY\" or \"DMY\" in csm.toml",
+            'set date_order = "MDY" or "DMY" in csm.toml',
             fatal=True,
         ),
         ProblemType(

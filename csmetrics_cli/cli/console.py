@@ -1,0 +1,37 @@
+"""The two consoles: data on stdout, messages on stderr. Colour only on a terminal."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+from rich.console import Console
+
+
+@cache
+def out() -> Console:
+    """stdout: reports and tables (data only)."""
+    return Console(soft_wrap=False)
+
+
+@cache
+def err() -> Console:
+    """stderr: progress, warnings, errors."""
+    return Console(stderr=True)
+
+
+def say(message: str) -> None:
+    """An informational message on stderr."""
+    err().print(message, style="dim", highlight=False)
+
+
+@contextmanager
+def progress(label: str) -> Iterator[None]:
+    """A spinner on stderr while a table loads, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with err().status(label):
+        yield

@@ -1,0 +1,271 @@
+"""Turn a raw table of strings into a typed canonical frame plus the issues found on the way.
+
+Every row read ends up either in the returned frame or excluded with at least one Issue,
+so `rows_read == len(frame) + rows_excluded` always holds. Checks are vectorised; Python only
+loops over the (few) bad rows to build their messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csmetrics_cli.config import Config
+from csmetrics_cli.contracts.schema import SCHEMAS, Column, TableSchema
+from csmetrics_cli.io.parse import normalise_header, parse_bools, parse_dates, parse_numbers
+from csmetrics_cli.io.readers import RawTable
+from csmetrics_cli.problems import Issue, fatal, make_issue
+
+# Spellings of billing intervals seen in billing exports, mapped onto the canonical ones.
+INTERVAL_SYNONYMS = {
+    "daily": "day", "days": "day", "weekly": "week", "weeks": "week", "monthly": "month",
+    "months": "month", "mo": "month", "quarterly": "quarter", "quarters": "quarter",
+    "yearly": "year", "annual": "year", "annually": "year", "years": "year", "yr": "year",
+}  # fmt: skip
+MONTHS_PER_INTERVAL = {"day": 12 / 365.25, "week": 12 / 52.1775, "month": 1.0, "quarter": 3.0,
+                       "year": 12.0}  # fmt: skip
+DEFAULT_SCALE = {"nps": 10.0, "csat": 5.0, "ces": 7.0}
+
+
+@dataclass
+class CheckedTable:
+    """A validated table: the rows kept, how many were read, and what was found."""
+
+    frame: pd.DataFrame
+    rows_read: int
+    rows_excluded: int
+    issues: list[Issue]
+
+
+def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str, str]:
+    """Raw header -> canonical name: config mapping first, then exact names, then aliases."""
+    configured = {
+        normalise_header(src): canon for canon, src in config.columns.get(schema.name, {}).items()
+    }
+    by_alias = {alias: c.name for c in schema.columns for alias in c.aliases}
+    names = set(schema.column_names)
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    # Exact canonical names win over aliases, so `id` + `customer_id` both map sensibly.
+    ordered = sorted(
+        raw.frame.columns,
+        key=lambda h: (
+            0 if normalise_header(h) in configured else 1 if normalise_header(h) in names else 2
+        ),
+    )
+    for header in ordered:
+        norm = normalise_header(header)
+        canon = configured.get(norm) or (norm if norm in names else by_alias.get(norm))
+        if canon and canon not in taken:
+            mapping[header] = canon
+            taken.add(canon)
+        else:
+            mapping[header] = norm
+    return mapping
+
+
+def _missing_column(raw: RawTable, schema: TableSchema, column: str) -> Exception:
+    headers = [str(h) for h in raw.frame.columns]
+    close = difflib.get_close_matches(
+        column, {normalise_header(h): h for h in headers}.keys(), n=1, cutoff=0.5
+    )
+    original = {normalise_header(h): h for h in headers}
+    hint = f'map it in csm.toml under [columns.{schema.name}] ({column} = "<header>")'
+    if close:
+        suggestion = original[close[0]]
+        hint = (
+            f"did you mean '{suggestion}'? add to csm.toml: "
+            f'[columns.{schema.name}] {column} = "{suggestion}"'
+        )
+    return fatal(
+        "missing_column", table=schema.name, file=raw.source.label, column=column, hint=hint
+    )
+
+
+class _RowIssues:
+    """Collects issues for rows of one table; the rows flagged here are excluded."""
+
+    def __init__(self, raw: RawTable, table: str) -> None:
+        self.raw, self.table = raw, table
+        self.bad = np.zeros(len(raw.frame), dtype=bool)
+        self.issues: list[Issue] = []
+
+    def flag(
+        self,
+        mask: pd.Series | np.ndarray,
+        code: str,
+        column: str,
+        values: pd.Series | None = None,
+        detail: object = None,
+    ) -> None:
+        """Exclude the rows where `mask` is true, with one issue each."""
+        where = np.flatnonzero(np.asarray(mask, dtype=bool))
+        self.bad[where] = True
+        shown = values if values is not None else pd.Series([None] * len(self.bad))
+        for i in where:
+            value = shown.iloc[i]
+            self.issues.append(
+                make_issue(
+                    code,
+                    table=self.table,
+                    file=self.raw.source.label,
+                    row=int(self.raw.rows[i]),
+                    column=column,
+                    value=None if pd.isna(value) else value,
+                    detail=detail if not callable(detail) else detail(i),
+                )
+            )
+
+
+def _map_values(text: pd.Series, column: Column, table: str, config: Config) -> pd.Series:
+    lowered = text.str.strip().str.lower()
+    mapping: dict[str, str] = {}
+    if column.name == "interval":
+        mapping.update(INTERVAL_SYNONYMS)
+    for canon, spelled in config.values.get(table, {}).get(column.name, {}).items():
+        for s in [spelled] if isinstance(spelled, str) else spelled:
+            mapping[str(s).strip().lower()] = canon
+    return lowered.replace(mapping) if mapping else lowered
+
+
+def check_table(
+    raw: RawTable, config: Config, customer_ids: pd.Index | None = None
+) -> CheckedTable:
+    """Validate and type one raw table; `customer_ids` checks references when known."""
+    schema = SCHEMAS[raw.source.table]
+    mapping = map_headers(raw, schema, config)
+    frame = raw.frame.rename(columns=mapping)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    present = set(frame.columns)
+    for col in schema.columns:
+        if col.required and col.name not in present:
+            raise _missing_column(raw, schema, col.name)
+    if schema.name == "subscriptions" and "mrr" not in present and not {
+        "amount", "interval"} <= present:  # fmt: skip
+        raise _missing_column(raw, schema, "mrr")
+    if schema.name == "costs" and not {"date", "period"} & present:
+        raise _missing_column(raw, schema, "date")
+
+    rows = _RowIssues(raw, schema.name)
+    out = pd.DataFrame(index=frame.index)
+    for col in schema.columns:
+        if col.name not in present:
+            continue
+        text = frame[col.name].astype("string").str.strip()
+        text = text.mask(text == "")
+        if col.not_blank:
+            rows.flag(text.isna(), "missing_value", col.name)
+        out[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
+    extras = [c for c in frame.columns if c not in set(schema.column_names)]
+    for extra in extras:
+        out[extra] = frame[extra].astype("string").str.strip().replace("", pd.NA)
+
+    _table_rules(out, schema.name, rows, config)
+    for col in schema.columns:
+        if col.unique and col.name in out:
+            _flag_duplicates(out[col.name], col.name, rows)
+    if schema.refers_to_customers and customer_ids is not None and "customer_id" in out:
+        ids = out["customer_id"]
+        unknown = ids.notna() & ~ids.isin(customer_ids) & ~rows.bad
+        rows.flag(unknown, "unknown_customer", "customer_id", ids)
+
+    kept = out.loc[~rows.bad].reset_index(drop=True)
+    return CheckedTable(
+        frame=kept,
+        rows_read=len(out),
+        rows_excluded=int(rows.bad.sum()),
+        issues=[*raw.issues, *rows.issues],
+    )
+
+
+def _parse_column(
+    text: pd.Series, col: Column, table: str, raw: RawTable, config: Config, rows: _RowIssues
+) -> pd.Series:
+    if col.kind in ("date", "timestamp"):
+        parsed = parse_dates(text, date_order=config.date_order, tz=config.timezone)
+        if parsed.ambiguous:
+            raise fatal("ambiguous_date_order", table=table, file=raw.source.label, column=col.name)
+        rows.flag(parsed.bad, "unparseable_date", col.name, text)
+        return parsed.values
+    if col.kind == "number":
+        numbers, bad = parse_numbers(text, decimal=raw.decimal)
+        rows.flag(bad, "unparseable_number", col.name, text)
+        if col.non_negative:
+            rows.flag((numbers < 0).fillna(False) & ~bad, "negative_amount", col.name, text)
+        return numbers
+    if col.kind == "bool":
+        flags, bad = parse_bools(text)
+        rows.flag(bad, "unparseable_bool", col.name, text)
+        return flags
+    if col.choices:
+        mapped = _map_values(text, col, table, config)
+        rows.flag(
+            mapped.notna() & ~mapped.isin(col.choices),
+            "unknown_value",
+            col.name,
+            text,
+            detail="/".join(col.choices),
+        )
+        return mapped
+    return text
+
+
+def _flag_duplicates(ids: pd.Series, column: str, rows: _RowIssues) -> None:
+    """Flag repeated ids among rows still kept; the first kept row wins."""
+    live = ids.where(~rows.bad)
+    dup = live.duplicated(keep="first") & live.notna()
+    if not dup.any():
+        return
+    first_row = pd.Series(rows.raw.rows, index=ids.index).groupby(live).transform("first")
+    rows.flag(dup, "duplicate_id", column, ids, detail=lambda i: int(first_row.iloc[i]))
+
+
+def _table_rules(out: pd.DataFrame, table: str, rows: _RowIssues, config: Config) -> None:
+    """Cross-column rules that only make sense for one table."""
+    if table == "subscriptions":
+        if "end_date" in out:
+            rows.flag(
+                (out["end_date"] < out["start_date"]).fillna(False),
+                "end_before_start",
+                "end_date",
+                out["end_date"].dt.strftime("%Y-%m-%d"),
+            )
+        _derive_mrr(out, rows)
+    elif table == "tickets" and "resolved_at" in out:
+        rows.flag(
+            (out["resolved_at"] < out["created_at"]).fillna(False),
+            "end_before_start",
+            "resolved_at",
+            out["resolved_at"].dt.strftime("%Y-%m-%d"),
+        )
+    elif table == "surveys":
+        default_max = out["survey_type"].map(DEFAULT_SCALE)
+        scale = out["scale_max"].fillna(default_max) if "scale_max" in out else default_max
+        out["scale_max"] = scale.astype("float64")
+        rows.flag(
+            (out["score"] > scale).fillna(False), "score_out_of_range", "score",
+            out["score"], detail=lambda i: scale.iloc[i],
+        )  # fmt: skip
+    elif table == "costs":
+        if "period" in out:
+            month = pd.to_datetime(out["period"], format="%Y-%m", errors="coerce")
+            rows.flag(
+                out["period"].notna() & month.isna(), "unparseable_date", "period", out["period"]
+            )
+            out["date"] = out["date"].fillna(month) if "date" in out else month
+        rows.flag(out["date"].isna() & ~pd.Series(rows.bad), "missing_value", "date")
+        out["category"] = out["category"].str.lower()
+
+
+def _derive_mrr(out: pd.DataFrame, rows: _RowIssues) -> None:
+    """mrr = amount x months-per-month of the interval / interval_count, where mrr is blank."""
+    mrr = out["mrr"] if "mrr" in out else pd.Series(np.nan, index=out.index, dtype="float64")
+    if {"amount", "interval"} <= set(out.columns):
+        count = out["interval_count"].fillna(1) if "interval_count" in out else 1.0
+        per_month = out["amount"] / (out["interval"].map(MONTHS_PER_INTERVAL) * count)
+        mrr = mrr.fillna(per_month.replace([np.inf, -np.inf], np.nan))
+    rows.flag(mrr.isna() & ~pd.Series(rows.bad), "missing_value", "mrr")
+    out["mrr"] = mrr.astype("float64")

@@ -1,0 +1,114 @@
+"""The data set a command works on: tables found under --data, read and checked on first use.
+
+Tables are loaded lazily so that a revenue report never reads a 10-million-row events file.
+The data-quality report (rows read, rows excluded, issues) accumulates as tables load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from csmetrics_cli.config import Config
+from csmetrics_cli.contracts.checks import check_table
+from csmetrics_cli.contracts.schema import SCHEMAS
+from csmetrics_cli.io.discover import Source, find_sources
+from csmetrics_cli.io.readers import read_table
+from csmetrics_cli.problems import InputError, Issue, fatal
+
+REQUIRED_TABLES = ("subscriptions",)
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """Row accounting for one table: rows_read = rows_used + rows_excluded."""
+
+    table: str
+    file: str
+    rows_read: int
+    rows_excluded: int
+
+    @property
+    def rows_used(self) -> int:
+        return self.rows_read - self.rows_excluded
+
+
+@dataclass
+class Dataset:
+    """Canonical tables under one --data path, loaded and validated on demand."""
+
+    root: Path
+    config: Config
+    sources: dict[str, Source]
+    progress: Callable[[str], AbstractContextManager[object]] = lambda _label: nullcontext()
+    reports: dict[str, TableReport] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    unusable: dict[str, str] = field(default_factory=dict)  # optional table -> why it was skipped
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @classmethod
+    def open(
+        cls,
+        root: Path,
+        config: Config,
+        progress: Callable[[str], AbstractContextManager[object]] | None = None,
+    ) -> Dataset:
+        """Find the tables under `root`; fail when a required table is missing."""
+        sources = find_sources(root)
+        for table in REQUIRED_TABLES:
+            if table not in sources:
+                raise fatal("missing_table", table=table, file=str(root))
+        data = cls(root=root, config=config, sources=sources)
+        if progress is not None:
+            data.progress = progress
+        return data
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """The checked table, or None when the data has no such table."""
+        if name in self._frames:
+            return self._frames[name]
+        source = self.sources.get(name)
+        if source is None or name in self.unusable:
+            return None
+        customer_ids = None
+        if SCHEMAS[name].refers_to_customers and "customers" in self.sources:
+            customers = self.table("customers")
+            customer_ids = pd.Index(customers["customer_id"]) if customers is not None else None
+        try:
+            with self.progress(f"Reading {source.label}"):
+                raw = read_table(source, encoding=self.config.encoding)
+                checked = check_table(raw, self.config, customer_ids)
+        except InputError as exc:
+            # An optional table that cannot be read makes its metrics unavailable, not the report.
+            if name in REQUIRED_TABLES:
+                raise
+            self.unusable[name] = exc.message
+            self.issues.append(exc.issue)
+            return None
+        self._frames[name] = checked.frame
+        self.reports[name] = TableReport(
+            name, source.label, checked.rows_read, checked.rows_excluded
+        )
+        self.issues.extend(checked.issues)
+        return checked.frame
+
+    def has(self, name: str, column: str | None = None) -> bool:
+        """True when the table exists (and has the column with at least one value)."""
+        frame = self.table(name)
+        if frame is None:
+            return False
+        return column is None or (column in frame.columns and bool(frame[column].notna().any()))
+
+    def load(self, names: Iterable[str] | None = None) -> None:
+        """Load the named tables (all found ones by default), customers first."""
+        wanted = list(self.sources) if names is None else list(names)
+        for name in sorted(wanted, key=lambda n: n != "customers"):
+            self.table(name)
+
+    @property
+    def excluded_rows(self) -> int:
+        return sum(r.rows_excluded for r in self.reports.values())

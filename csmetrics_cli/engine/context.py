@@ -1,0 +1,125 @@
+"""What every metric computes against: the data, the periods, the segmentation, and a cache.
+
+Results are tidy frames with one row per (period, segment[, item]); `segment` is ALL for the
+all-customers row (None once rendered). Measures several metrics share are computed once
+per context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from csmetrics_cli.config import Config
+from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.periods import Period
+
+T = TypeVar("T")
+BLANK_SEGMENT = "(blank)"
+ALL = "\x00all"  # internal segment key of the all-customers row; None in every output
+KEYS = ["period", "segment"]
+
+
+@dataclass
+class Context:
+    """The periods (sorted, non-overlapping) and segmentation a report is computed for."""
+
+    data: Dataset
+    periods: list[Period]
+    segment_by: str | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        return self.data.config
+
+    @property
+    def labels(self) -> list[str]:
+        return [p.label for p in self.periods]
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """Compute `build()` once per context."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def assign_period(self, days: pd.Series) -> pd.Series:
+        """The label of the period each date falls in, or NA."""
+        starts = np.array([np.datetime64(p.start, "D") for p in self.periods])
+        ends = np.array([np.datetime64(p.end, "D") for p in self.periods])
+        values = np.asarray(days.to_numpy(dtype="datetime64[ns]"), dtype="datetime64[D]")
+        pos = np.searchsorted(starts, values, side="right") - 1
+        ok = (pos >= 0) & ~np.isnat(values)
+        ok[ok] = values[ok] < ends[pos[ok]]
+        labels = np.array(self.labels, dtype=object)
+        return pd.Series(np.where(ok, labels[np.clip(pos, 0, None)], None), index=days.index)
+
+    def customers(self) -> pd.Index:
+        """Every customer id known: the customers table plus those in subscriptions."""
+
+        def build() -> pd.Index:
+            ids = [self.data.table("subscriptions")["customer_id"]]  # type: ignore[index]
+            customers = self.data.table("customers")
+            if customers is not None:
+                ids.insert(0, customers["customer_id"])
+            return pd.Index(pd.concat(ids).unique(), name="customer_id")
+
+        return self.memo("customers", build)
+
+    def segments(self) -> pd.Series | None:
+        """customer_id -> segment label for --by (None without --by)."""
+        if self.segment_by is None:
+            return None
+        return self.memo("segments", self._build_segments)
+
+    def _build_segments(self) -> pd.Series:
+        by = self.segment_by
+        customers = self.data.table("customers")
+        if customers is not None and by in customers.columns:
+            seg = customers.set_index("customer_id")[by]
+        else:
+            # Fall back to the subscription column (e.g. plan): the latest subscription's value.
+            subs = self.data.table("subscriptions")
+            assert subs is not None
+            seg = subs.sort_values("start_date").groupby("customer_id")[by].last()
+        seg = seg.reindex(self.customers()).astype("object")
+        return seg.where(seg.notna(), BLANK_SEGMENT).astype(str)
+
+    def segment_values(self) -> list[str]:
+        seg = self.segments()
+        return [] if seg is None else sorted(seg.unique())
+
+    def segment_of(self, customer_ids: pd.Series) -> pd.Series:
+        """Segment label per row; NA for rows with no (or an unknown) customer."""
+        seg = self.segments()
+        if seg is None:
+            return pd.Series(None, index=customer_ids.index, dtype="object")
+        return customer_ids.map(seg)
+
+    def grid(self) -> pd.MultiIndex:
+        """Every (period, segment) pair a result has a row for; ALL = all customers."""
+        segments = [ALL, *self.segment_values()]
+        return pd.MultiIndex.from_product([self.labels, segments], names=KEYS)
+
+    def aggregate(
+        self, rows: pd.DataFrame, aggs: dict[str, tuple[str, str]], fill: float | None = 0.0
+    ) -> pd.DataFrame:
+        """Group rows (with 'period', and 'customer_id' or 'segment') overall and per segment.
+
+        `aggs` is name -> (column, pandas reduction); the result is on the full grid. Rows
+        without a customer (or segment) count in the overall figures only.
+        """
+        rows = rows[rows["period"].notna()]
+        overall = rows.groupby("period").agg(**aggs)  # type: ignore[call-overload]
+        overall.index = pd.MultiIndex.from_arrays([overall.index, [ALL] * len(overall)], names=KEYS)
+        parts = [overall]
+        if self.segment_by is not None and {"customer_id", "segment"} & set(rows.columns):
+            seg = rows["segment"] if "segment" in rows else self.segment_of(rows["customer_id"])
+            by_seg = rows.assign(segment=seg)[seg.notna()].groupby(KEYS).agg(**aggs)  # type: ignore[call-overload]
+            parts.append(by_seg)
+        out = pd.concat(parts).reindex(self.grid())
+        return out.fillna(fill) if fill is not None else out

@@ -1,0 +1,65 @@
+"""Rich terminal tables: one per family, metrics as rows, periods/segments as columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from csmetrics_cli.render.cells import human, human_change, is_null
+
+TITLES = {
+    "revenue": "Revenue & retention",
+    "engagement": "Onboarding, adoption & usage",
+    "health": "Customer health",
+    "satisfaction": "Satisfaction & support",
+}
+
+
+def _column_key(period: str, segment: object, multi_period: bool, segmented: bool) -> str:
+    seg = "all" if is_null(segment) else str(segment)
+    if multi_period and segmented:
+        return f"{period} {seg}"
+    return period if multi_period else (seg if segmented else "Value")
+
+
+def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> RenderableType:
+    """The whole report as rich tables grouped by family."""
+    multi_period = frame["period"].nunique() > 1
+    segmented = frame["segment"].notna().any()
+    compare = "previous" in frame.columns and not multi_period and not segmented
+    out: list[RenderableType] = []
+    if title:
+        out.append(Text(title, style="bold"))
+    for family, rows in frame.groupby("family", sort=False):
+        rows = rows.assign(
+            col=[
+                _column_key(p, s, multi_period, segmented)
+                for p, s in zip(rows["period"], rows["segment"], strict=True)
+            ]
+        )
+        columns = list(dict.fromkeys(rows["col"]))
+        table = Table(title=TITLES.get(str(family), str(family)), title_justify="left")
+        table.add_column("Metric", style="bold")
+        for col in columns:
+            table.add_column(col, justify="right")
+        if compare:
+            table.add_column("Previous", justify="right")
+            table.add_column("Change", justify="right")
+        table.add_column("Note", style="dim")
+        for (_metric, item), cells in rows.groupby(["metric", "item"], sort=False, dropna=False):
+            first = cells.iloc[0]
+            label = first["name"] if is_null(item) else f"  {first['name']} · {item}"
+            by_col = dict(zip(cells["col"], cells["value"], strict=True))
+            values = [human(by_col.get(c), first["unit"], currency) for c in columns]
+            extra = []
+            if compare:
+                extra = [
+                    human(first["previous"], first["unit"], currency),
+                    human_change(first["change"], first["unit"], currency),
+                ]
+            notes = cells["note"].dropna()
+            table.add_row(label, *values, *extra, notes.iloc[0] if len(notes) else "")
+        out.append(table)
+    return Group(*out)
