@@ -1,0 +1,40 @@
+# csm: `make demo` sets up and runs the main job on sample_data/; `make test` runs every check.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint typecheck pytest docs sample bench clean
+
+demo: $(VENV)/.installed
+	$(BIN)/csm report --period 2024-06
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+test: lint typecheck pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed
+	$(BIN)/pytest
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m csmetrics_cli.docs
+
+sample: $(VENV)/.installed
+	rm -rf sample_data
+	$(BIN)/csm sample --output sample_data --customers 1500 --seed 7 --workbook
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
