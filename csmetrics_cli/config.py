@@ -37,6 +37,8 @@ class Config:
     health_weights: dict[str, float] = field(default_factory=dict)
     health_bands: dict[str, float] = field(default_factory=dict)
     backtest_months: int = 3
+    # table -> file name (in a folder) or sheet name (in a workbook) that holds it
+    tables: dict[str, str] = field(default_factory=dict)
     # table -> canonical column -> column name in the export
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     # table -> column -> canonical value -> values in the export
@@ -44,8 +46,8 @@ class Config:
     source: Path | None = None
 
 
-SETTINGS = {f.name for f in fields(Config)} - {"columns", "values", "source"}
-SECTIONS = {"settings", "columns", "values"}
+SETTINGS = {f.name for f in fields(Config)} - {"tables", "columns", "values", "source"}
+SECTIONS = {"settings", "tables", "columns", "values"}
 
 
 def _check_keys(keys: set[str], known: set[str], where: str, path: Path) -> None:
@@ -83,9 +85,10 @@ def load_config(path: Path | None) -> Config:
     _check_keys(set(settings), SETTINGS, "[settings]", path)
     from csmetrics_cli.contracts.schema import SCHEMAS
 
+    tables = raw.get("tables", {})
     columns = raw.get("columns", {})
     values = raw.get("values", {})
-    for section in (columns, values):
+    for section in (tables, columns, values):
         _check_keys(set(section), set(SCHEMAS), "table names", path)
     for table, mapping in columns.items():
         _check_keys(set(mapping), set(SCHEMAS[table].column_names), f"[columns.{table}]", path)
@@ -98,6 +101,6 @@ def load_config(path: Path | None) -> Config:
             detail=f"date_order must be MDY, DMY or YMD, not {settings['date_order']!r}",
         )
     try:
-        return Config(**settings, columns=columns, values=values, source=path)
+        return Config(**settings, tables=tables, columns=columns, values=values, source=path)
     except TypeError as exc:
         raise fatal("bad_config", file=str(path), detail=str(exc)) from exc

@@ -42,20 +42,24 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except CsmError as exc:
+        from rich.markup import escape
+
         from csmetrics_cli.cli.console import err
 
-        err().print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        err().print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err().print(f"  [yellow]fix:[/] {exc.hint}", highlight=False)
+            err().print(f"  [yellow]fix:[/] {escape(exc.hint)}", highlight=False)
         code = exc.exit_code
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:
         code = 0
     except Exception as exc:
+        from rich.markup import escape
+
         from csmetrics_cli.cli.console import err
 
-        err().print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+        err().print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}")
         err().print("  this is a bug in csm; please report it with the command you ran")
         code = 1
     if argv is None:

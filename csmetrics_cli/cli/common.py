@@ -23,10 +23,12 @@ def load_data(data: Path | None, config: Path | None, encoding: str | None) -> D
 
 def report_issues(data: Dataset, strict: bool) -> None:
     """One stderr line per table with excluded rows; --strict makes any of them fatal."""
+    from rich.markup import escape
+
     from csmetrics_cli.problems import CsmError
 
     for name, why in data.unusable.items():
-        console.err().print(f"[yellow]warning:[/] {name} skipped: {why}", highlight=False)
+        console.err().print(f"[yellow]warning:[/] {name} skipped: {escape(why)}", highlight=False)
     excluded = {r.file: r.rows_excluded for r in data.reports.values() if r.rows_excluded}
     if excluded:
         parts = ", ".join(f"{n} in {f}" for f, n in excluded.items())

@@ -49,18 +49,21 @@ def explain(
                 "values": json.loads(_records(rows)), "customers": who}  # fmt: skip
         print(json.dumps(body, indent=2))
         return
+    from rich.markup import escape
+    from rich.text import Text
+
     out = console.out()
     out.print(f"[bold]{spec.name}[/] ([cyan]{spec.id}[/], {spec.family}, {spec.unit})")
-    out.print(f"  formula: {spec.formula}")
-    out.print(f"  inputs:  {', '.join(spec.inputs)}")
+    out.print(f"  formula: {escape(spec.formula)}", highlight=False)
+    out.print(f"  inputs:  {', '.join(spec.inputs)}", highlight=False)
     for r in rows.itertuples(index=False):
         where = r.period + ("" if is_null(r.segment) else f" {by}={r.segment}")
         item = "" if is_null(r.item) else f" [{r.item}]"
-        line = f"  {where}{item}: [bold]{human(r.value, r.unit)}[/]"
+        line = f"  {escape(where + item)}: [bold]{human(r.value, r.unit)}[/]"
         if not is_null(r.numerator) and not is_null(r.denominator):
             line += f"  = {r.numerator:,.2f} / {r.denominator:,.2f}"
         if r.note:
-            line += f"  ({r.note})"
+            line += f"  ({escape(r.note)})"
         out.print(line, highlight=False)
     if detail is not None and len(detail):
         from rich.table import Table
@@ -71,7 +74,9 @@ def explain(
         for column in ("customer_id", "m0", "m1", "amount"):
             table.add_column(column, justify="left" if column == "customer_id" else "right")
         for d in detail.head(top).itertuples(index=False):
-            table.add_row(str(d.customer_id), f"{d.m0:,.2f}", f"{d.m1:,.2f}", f"{d.amount:,.2f}")
+            table.add_row(
+                Text(str(d.customer_id)), f"{d.m0:,.2f}", f"{d.m1:,.2f}", f"{d.amount:,.2f}"
+            )
         table.add_section()
         table.add_row("total", f"{detail['m0'].sum():,.2f}", f"{detail['m1'].sum():,.2f}",
                       f"{detail['amount'].sum():,.2f}")  # fmt: skip

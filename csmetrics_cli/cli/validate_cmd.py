@@ -47,12 +47,13 @@ def _print(summary: dict, limit: int) -> None:  # type: ignore[type-arg]
     from collections import Counter
 
     from rich.table import Table
+    from rich.text import Text
 
     tables = Table(title="Tables", title_justify="left")
     for column in ("table", "file", "rows read", "used", "excluded"):
         tables.add_column(column, justify="right" if column[0] in "rue" else "left")
     for t in summary["tables"]:
-        tables.add_row(t["table"], t["file"], f"{t['rows_read']:,}", f"{t['rows_used']:,}",
+        tables.add_row(t["table"], Text(t["file"]), f"{t['rows_read']:,}", f"{t['rows_used']:,}",
                        f"{t['rows_excluded']:,}")  # fmt: skip
     console.out().print(tables)
     issues = summary["issues"]

@@ -6,6 +6,7 @@ The data-quality report (rows read, rows excluded, issues) accumulates as tables
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -37,6 +38,28 @@ class TableReport:
         return self.rows_read - self.rows_excluded
 
 
+def _named_source(root: Path, table: str, name: str) -> Source:
+    """The file (in a folder) or sheet (in a workbook) that csm.toml's [tables] names."""
+    if root.is_dir():
+        path = root / name
+        if not path.is_file():
+            hint = f"[tables] in csm.toml names {name}, which is not in {root}"
+            raise fatal("missing_table", table=table, file=str(path), hint=hint)
+        return Source(table, path, None)
+    return Source(table, root, name)
+
+
+def _table_hint(root: Path, table: str) -> str:
+    """Suggest the file that probably holds `table`, and how to say so in csm.toml."""
+    names = sorted(p.name for p in root.iterdir() if p.is_file()) if root.is_dir() else []
+    close = difflib.get_close_matches(table, names, n=1, cutoff=0.4)
+    if close:
+        return (f"did you mean {close[0]}? rename it to {table}.csv, or add to csm.toml: "
+                f'[tables] {table} = "{close[0]}"')  # fmt: skip
+    shown = ", ".join(names[:8]) or "no files"
+    return f"name the file {table}.csv (or .xlsx/.parquet/.csv.gz); found: {shown}"
+
+
 @dataclass
 class Dataset:
     """Canonical tables under one --data path, loaded and validated on demand."""
@@ -59,9 +82,13 @@ class Dataset:
     ) -> Dataset:
         """Find the tables under `root`; fail when a required table is missing."""
         sources = find_sources(root)
+        for table, name in config.tables.items():
+            sources[table] = _named_source(root, table, name)
         for table in REQUIRED_TABLES:
             if table not in sources:
-                raise fatal("missing_table", table=table, file=str(root))
+                raise fatal(
+                    "missing_table", table=table, file=str(root), hint=_table_hint(root, table)
+                )
         data = cls(root=root, config=config, sources=sources)
         if progress is not None:
             data.progress = progress

@@ -43,7 +43,7 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
         table = Table(title=TITLES.get(str(family), str(family)), title_justify="left")
         table.add_column("Metric", style="bold")
         for col in columns:
-            table.add_column(col, justify="right")
+            table.add_column(Text(col), justify="right")
         if compare:
             table.add_column("Previous", justify="right")
             table.add_column("Change", justify="right")
@@ -60,6 +60,7 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
                     human_change(first["change"], first["unit"], currency),
                 ]
             notes = cells["note"].dropna()
-            table.add_row(label, *values, *extra, notes.iloc[0] if len(notes) else "")
+            note = Text(str(notes.iloc[0]) if len(notes) else "")
+            table.add_row(Text(label), *values, *extra, note)
         out.append(table)
     return Group(*out)
