@@ -1,0 +1,208 @@
+"""The csm command line: parse its JSON/CSV output, check exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from csmetrics_cli.cli.app import main
+from tests.conftest import write_tables
+from tests.test_revenue import CUSTOMERS, SUBSCRIPTIONS
+
+COMMANDS = ["report", "explain", "metrics", "validate", "sample"]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return write_tables(tmp_path / "data", customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS)
+
+
+def test_help_does_not_import_pandas():
+    code = (
+        "import sys; from csmetrics_cli.cli.app import main; rc = main(['--help']); "
+        "assert 'pandas' not in sys.modules, 'pandas imported'; sys.exit(rc)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "report" in done.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_examples(capsys, command):
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    assert "Examples" in out
+
+
+def test_report_json_shape_and_values(capsys, data):
+    code, out, _ = run(capsys, "report", "-d", str(data), "--period", "2024-06", "-f", "json",
+                       "--family", "revenue")  # fmt: skip
+    assert code == 0
+    body = json.loads(out)
+    rows = {m["id"]: m for m in body["metrics"]}
+    churn = rows["customer_churn_rate"]
+    for key in ("id", "name", "family", "period", "segment_by", "segment", "item", "value",
+                "unit", "note"):  # fmt: skip
+        assert key in churn
+    assert churn["period"] == "2024-06" and churn["segment"] is None and churn["item"] is None
+    assert churn["value"] == pytest.approx(25.0) and churn["unit"] == "%"
+    assert rows["mrr"]["value"] == 960
+    assert body["periods"] == ["2024-06"]
+
+
+def test_report_csv_is_long_with_the_spec_header(capsys, data):
+    code, out, _ = run(capsys, "report", "-d", str(data), "--period", "2024-06", "-f", "csv",
+                       "--by", "plan", "--metrics", "mrr,customers_end")  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["period", "segment_by", "segment", "metric", "item", "name",
+                             "family", "value", "unit"]  # fmt: skip
+    mrr = {r["segment"]: float(r["value"]) for r in rows if r["metric"] == "mrr"}
+    assert mrr == {"": 960, "enterprise": 210, "pro": 600, "starter": 150}
+    assert {r["segment_by"] for r in rows} == {"plan"}
+
+
+def test_trend_has_one_label_per_month(capsys, data):
+    code, out, _ = run(capsys, "report", "-d", str(data), "--from", "2024-04", "--to", "2024-06",
+                       "-f", "json", "--metrics", "mrr")  # fmt: skip
+    assert code == 0
+    assert [m["period"] for m in json.loads(out)["metrics"]] == ["2024-04", "2024-05", "2024-06"]
+
+
+def test_compare_adds_previous_and_change(capsys, data):
+    code, out, _ = run(capsys, "report", "-d", str(data), "--period", "2024-06", "--compare",
+                       "-f", "json", "--metrics", "customers_end")  # fmt: skip
+    assert code == 0
+    row = json.loads(out)["metrics"][0]
+    # May: A B G H I J K L paying at 05-31 = 8; June end = 9
+    assert (row["previous"], row["value"], row["change"]) == (8, 9, 1)
+
+
+def test_missing_required_column_exit_1_with_suggestion(capsys, tmp_path):
+    folder = write_tables(tmp_path, subscriptions="""
+        subscription_id,Customer Ident,mrr,start_date
+        s1,A,10,2024-01-01
+    """)  # fmt: skip
+    code, _, err = run(capsys, "report", "-d", str(folder), "--period", "2024-06")
+    assert code == 1
+    assert "customer_id" in err and "subscriptions.csv" in err
+    assert "did you mean 'Customer Ident'" in err
+
+
+@pytest.mark.parametrize("period", ["2024-13", "June", "2024-06-31", "2021-W53"])
+def test_unparseable_period_is_a_usage_error(capsys, data, period):
+    code, _, err = run(capsys, "report", "-d", str(data), "--period", period)
+    assert code == 2
+    assert period in err
+
+
+def test_unknown_metric_and_segment_are_usage_errors(capsys, data):
+    code, _, err = run(capsys, "report", "-d", str(data), "-p", "2024-06", "--metrics", "mrrr")
+    assert code == 2 and "did you mean 'mrr'" in err
+    code, _, err = run(capsys, "report", "-d", str(data), "-p", "2024-06", "--by", "plann")
+    assert code == 2 and "did you mean 'plan'" in err
+
+
+def test_missing_data_path_exit_1(capsys, tmp_path):
+    code, _, err = run(capsys, "report", "-d", str(tmp_path / "nope"), "--period", "2024-06")
+    assert code == 1 and "nope" in err
+
+
+def test_output_dir_is_written_atomically(capsys, data, tmp_path):
+    out_dir = tmp_path / "reports"
+    out_dir.mkdir()
+    code, out, _ = run(capsys, "report", "-d", str(data), "-p", "2024-06", "-f", "csv",
+                       "-o", str(out_dir))  # fmt: skip
+    assert code == 0 and out == ""
+    written = out_dir / "csm-report-2024-06.csv"
+    assert written.read_text().startswith("period,segment_by")
+    assert [p.name for p in out_dir.iterdir()] == [written.name]  # no temporary left behind
+
+
+def test_output_over_an_input_is_refused(capsys, data):
+    target = data / "subscriptions.csv"
+    before = target.read_bytes()
+    code, _, err = run(capsys, "report", "-d", str(data), "-p", "2024-06", "-f", "csv",
+                       "-o", str(target))  # fmt: skip
+    assert code == 1 and "input" in err
+    assert target.read_bytes() == before
+
+
+def test_strict_fails_on_excluded_rows(capsys, tmp_path):
+    folder = write_tables(tmp_path, subscriptions="""
+        subscription_id,customer_id,mrr,start_date
+        s1,A,10,2024-01-01
+        s2,B,-5,2024-01-01
+    """)  # fmt: skip
+    code, out, err = run(capsys, "report", "-d", str(folder), "-p", "2024-06", "-f", "json")
+    assert code == 0 and "excluded 1 rows" in err
+    assert {m["id"]: m["value"] for m in json.loads(out)["metrics"]}["mrr"] == 10
+    code, out, err = run(capsys, "report", "-d", str(folder), "-p", "2024-06", "--strict")
+    assert code == 1 and out == ""
+
+
+def test_xlsx_has_summary_and_family_sheets_without_formulas(capsys, tmp_path):
+    folder = write_tables(tmp_path / "d", customers="""
+        customer_id,name,plan
+        A,=HYPERLINK("http://x"),-starter
+    """, subscriptions="""
+        subscription_id,customer_id,mrr,start_date
+        s1,A,10,2024-01-01
+    """)  # fmt: skip
+    target = tmp_path / "r.xlsx"
+    code, _, _ = run(capsys, "report", "-d", str(folder), "-p", "2024-06", "--by", "plan",
+                     "-o", str(target))  # fmt: skip
+    assert code == 0
+    book = load_workbook(target)
+    assert book.sheetnames[0] == "Summary" and len(book.sheetnames) >= 2
+    cells = [c for ws in book for row in ws.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert "'-starter" in {c.value for c in cells}
+
+
+def test_metrics_catalog_json(capsys):
+    code, out, _ = run(capsys, "metrics", "--format", "json")
+    assert code == 0
+    catalog = {m["id"]: m for m in json.loads(out)}
+    assert catalog["net_revenue_retention"]["unit"] == "%"
+    assert all(m["formula"] and m["unit"] and m["family"] for m in catalog.values())
+
+
+def test_validate_json_accounts_for_every_row(capsys, tmp_path):
+    folder = write_tables(tmp_path, subscriptions="""
+        subscription_id,customer_id,mrr,start_date,end_date
+        s1,A,10,2024-01-01,
+        s1,B,10,2024-01-01,
+        s3,C,10,2024-13-01,
+        s4,D,10,2024-05-01,2024-04-01
+    """)  # fmt: skip
+    code, out, _ = run(capsys, "validate", "-d", str(folder), "-f", "json")
+    assert code == 0
+    body = json.loads(out)
+    table = body["tables"][0]
+    assert (table["rows_read"], table["rows_excluded"]) == (4, 3)
+    codes = {(i["code"], i["row"], i["column"]) for i in body["issues"]}
+    assert codes == {("duplicate_id", 3, "subscription_id"), ("unparseable_date", 4, "start_date"),
+                     ("end_before_start", 5, "end_date")}  # fmt: skip
+
+
+def test_explain_lists_the_churned_customers(capsys, data):
+    code, out, _ = run(capsys, "explain", "churned_customers", "-d", str(data), "-p", "2024-06",
+                       "--json")  # fmt: skip
+    assert code == 0
+    body = json.loads(out)
+    assert {c["customer_id"]: c["amount"] for c in body["customers"]} == {"B": 200, "J": 100}
