@@ -11,6 +11,7 @@ import sys
 import typer
 
 from csmetrics_cli.cli.explain_cmd import explain
+from csmetrics_cli.cli.health_cmd import health
 from csmetrics_cli.cli.metrics_cmd import metrics
 from csmetrics_cli.cli.report_cmd import report
 from csmetrics_cli.cli.sample_cmd import sample
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 app.command(rich_help_panel="Reports")(report)
 app.command(rich_help_panel="Reports")(explain)
+app.command(rich_help_panel="Reports")(health)
 app.command(rich_help_panel="Catalog & data")(metrics)
 app.command(rich_help_panel="Catalog & data")(validate)
 app.command(rich_help_panel="Catalog & data")(sample)

@@ -1,0 +1,1 @@
+"""The customer health score: model (components, weights, bands) and its backtest."""

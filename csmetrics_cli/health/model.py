@@ -1,0 +1,176 @@
+"""Customer health score on a snapshot day: a weighted mean of 0-100 components.
+
+Each component is computed for every customer at once from whatever inputs exist; a
+component whose input is missing (table absent, or no data for that customer) is left out
+and the remaining weights are renormalised. Bands: healthy >= 70, at_risk < 40 (config).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csmetrics_cli.config import Config
+from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.engine.snapshots import mrr_matrix
+
+DEFAULT_WEIGHTS = {
+    "usage": 0.25, "features": 0.10, "sentiment": 0.20, "support": 0.15,
+    "payment": 0.15, "revenue_trend": 0.10, "onboarding": 0.05,
+}  # fmt: skip
+COMPONENTS = tuple(DEFAULT_WEIGHTS)
+DEFAULT_BANDS = {"healthy": 70.0, "at_risk": 40.0}
+BANDS = ("healthy", "needs_attention", "at_risk")
+USAGE_TARGET_DAYS = 20  # active days out of the last 30 that score 100
+WINDOW_DAYS = 30
+SUPPORT_DAYS = PAYMENT_DAYS = 90
+SENTIMENT_DAYS = 365
+
+# How each component is scaled to 0-100, for `csm health` and the docs.
+COMPONENT_FORMULAS = {
+    "usage": f"active days in the last {WINDOW_DAYS} / {USAGE_TARGET_DAYS} x 100, capped at 100",
+    "features": f"distinct features used in the last {WINDOW_DAYS} days / features in the data"
+    " x 100",
+    "sentiment": f"latest NPS or CSAT answer in the last {SENTIMENT_DAYS} days, on its scale: "
+    "(score - min) / (max - min) x 100",
+    "support": f"100 - 15 per ticket, - 20 per unresolved, - 15 per reopen (last {SUPPORT_DAYS}"
+    " days), floored at 0",
+    "payment": f"100 with no failed invoice in the last {PAYMENT_DAYS} days, 50 with one, 0 with"
+    " more",
+    "revenue_trend": "50 + MRR change over the last 3 months in % (flat = 50, +50% = 100), clipped",
+    "onboarding": "onboarding steps completed / steps x 100",
+}
+
+
+@dataclass(frozen=True)
+class HealthModel:
+    """Weights and band thresholds, from config or the defaults."""
+
+    weights: dict[str, float]
+    healthy: float
+    at_risk: float
+
+    @classmethod
+    def from_config(cls, config: Config) -> HealthModel:
+        weights = {**DEFAULT_WEIGHTS, **config.health_weights}
+        bands = {**DEFAULT_BANDS, **config.health_bands}
+        return cls(weights, float(bands["healthy"]), float(bands["at_risk"]))
+
+    def band(self, score: pd.Series) -> pd.Series:
+        """healthy >= healthy threshold, at_risk < at_risk threshold, else needs_attention."""
+        bands = np.where(score >= self.healthy, "healthy",
+                         np.where(score < self.at_risk, "at_risk", "needs_attention"))  # fmt: skip
+        return pd.Series(bands, index=score.index).where(score.notna(), None)
+
+
+def _days_ago(day: np.datetime64, n: int) -> pd.Timestamp:
+    return pd.Timestamp(day - np.timedelta64(n - 1, "D"))
+
+
+def _in_window(dates: pd.Series, day: np.datetime64, n: int) -> pd.Series:
+    return (dates >= _days_ago(day, n)) & (dates <= pd.Timestamp(day))
+
+
+def _usage(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.DataFrame | None:
+    events = data.table("events")
+    if events is None or "customer_id" not in events:
+        return None
+    recent = events[_in_window(events["timestamp"], day, WINDOW_DAYS)]
+    active_days = recent.drop_duplicates(["customer_id", "timestamp"]).groupby("customer_id").size()
+    usage = (active_days.reindex(customers, fill_value=0) / USAGE_TARGET_DAYS * 100).clip(upper=100)
+    out = pd.DataFrame({"usage": usage})
+    if "feature" in events and events["feature"].notna().any():
+        n_features = events["feature"].nunique()
+        used = recent.dropna(subset=["feature"]).groupby("customer_id")["feature"].nunique()
+        out["features"] = used.reindex(customers, fill_value=0) / n_features * 100
+    return out
+
+
+def _sentiment(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
+    surveys = data.table("surveys")
+    if surveys is None:
+        return None
+    rows = surveys[surveys["survey_type"].isin(["nps", "csat"]) & surveys["customer_id"].notna()
+                   & _in_window(surveys["responded_at"], day, SENTIMENT_DAYS)]  # fmt: skip
+    low = np.where(rows["survey_type"] == "nps", 0.0, 1.0)
+    scaled = ((rows["score"] - low) / (rows["scale_max"] - low) * 100).clip(0, 100)
+    latest = (
+        rows.assign(scaled=scaled)
+        .sort_values("responded_at")
+        .groupby("customer_id")["scaled"]
+        .last()
+    )
+    return latest.reindex(customers)
+
+
+def _support(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
+    tickets = data.table("tickets")
+    if tickets is None:
+        return None
+    rows = tickets[
+        tickets["customer_id"].notna() & _in_window(tickets["created_at"], day, SUPPORT_DAYS)
+    ]
+    unresolved = (
+        rows["resolved_at"].isna() | (rows["resolved_at"] > pd.Timestamp(day))
+        if "resolved_at" in rows
+        else False
+    )
+    reopens = rows["reopens"].fillna(0) if "reopens" in rows else 0
+    penalty = (15 + 20 * pd.Series(unresolved, index=rows.index).astype(float)
+               + 15 * pd.Series(reopens, index=rows.index).astype(float))  # fmt: skip
+    total = penalty.groupby(rows["customer_id"]).sum().reindex(customers, fill_value=0)
+    return (100 - total).clip(lower=0)
+
+
+def _payment(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
+    invoices = data.table("invoices")
+    if invoices is None:
+        return None
+    failed = invoices[(invoices["status"] == "failed")
+                      & _in_window(invoices["issued_at"], day, PAYMENT_DAYS)]  # fmt: skip
+    count = failed.groupby("customer_id").size().reindex(customers, fill_value=0)
+    return pd.Series(np.select([count == 0, count == 1], [100.0, 50.0], 0.0), index=customers)
+
+
+def _onboarding(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
+    steps = data.table("onboarding")
+    if steps is None or "completed_at" not in steps:
+        return None
+    done = steps["completed_at"] <= pd.Timestamp(day)
+    share = done.groupby(steps["customer_id"]).mean() * 100
+    return share.reindex(customers)
+
+
+def score(
+    data: Dataset, customers: pd.Index, day: np.datetime64, model: HealthModel
+) -> pd.DataFrame:
+    """Per customer on `day`: mrr, each component (0-100 or NaN), score and band."""
+    subs = data.table("subscriptions")
+    assert subs is not None
+    before = np.datetime64(pd.Timestamp(day) - pd.DateOffset(months=3), "D")
+    mrr = mrr_matrix(subs, customers, np.array([before, day], dtype="datetime64[D]"))
+    frame = pd.DataFrame({"mrr": mrr[:, 1]}, index=customers)
+    then = pd.Series(mrr[:, 0], index=customers)
+    change = (frame["mrr"] - then) / then.where(then > 0)
+    frame["revenue_trend"] = (50 + change * 100).clip(0, 100)
+    usage = _usage(data, customers, day)
+    if usage is not None:
+        frame = frame.join(usage)
+    for name, series in (("sentiment", _sentiment(data, customers, day)),
+                         ("support", _support(data, customers, day)),
+                         ("payment", _payment(data, customers, day)),
+                         ("onboarding", _onboarding(data, customers, day))):  # fmt: skip
+        if series is not None:
+            frame[name] = series
+    present = [c for c in COMPONENTS if c in frame and model.weights.get(c, 0) > 0]
+    values = frame[present]
+    weights = pd.Series({c: model.weights[c] for c in present}, dtype="float64")
+    weight_sum = values.notna().mul(weights, axis=1).sum(axis=1)
+    frame["score"] = values.mul(weights, axis=1).sum(axis=1) / weight_sum.where(weight_sum > 0)
+    frame["band"] = model.band(frame["score"])
+    for c in COMPONENTS:
+        if c not in frame:
+            frame[c] = np.nan
+    return frame

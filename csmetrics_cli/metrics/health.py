@@ -1,0 +1,77 @@
+"""Health metrics in the report (family `health`): the score's mean, band counts, MRR at risk.
+
+Customers are scored at each period's end snapshot (see csmetrics_cli.health.model); only
+customers paying at that snapshot are counted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from csmetrics_cli.engine.context import Context
+from csmetrics_cli.health.model import HealthModel, score
+from csmetrics_cli.metrics.registry import MetricSpec, measure, ratio, register
+
+SUBS = ("subscriptions",)
+NO_PAYING = "no paying customers at the end snapshot"
+
+
+def scored(ctx: Context) -> pd.DataFrame:
+    """One row per (period, paying customer) with score, band and mrr at the end snapshot."""
+
+    def build() -> pd.DataFrame:
+        model = HealthModel.from_config(ctx.config)
+        parts = []
+        for p in ctx.periods:
+            day = np.datetime64(p.end_snapshot, "D")
+            frame = score(ctx.data, ctx.customers(), day, model)
+            frame = frame[frame["mrr"] > 0]
+            parts.append(frame.rename_axis("customer_id").reset_index().assign(period=p.label))
+        return pd.concat(parts, ignore_index=True)
+
+    return ctx.memo("health_scores", build)
+
+
+def _counts(ctx: Context) -> pd.DataFrame:
+    rows = scored(ctx)
+    rows = rows.assign(
+        healthy=rows["band"] == "healthy",
+        needs_attention=rows["band"] == "needs_attention",
+        at_risk=rows["band"] == "at_risk",
+        at_risk_mrr=rows["mrr"].where(rows["band"] == "at_risk", 0.0),
+        scored=rows["score"].notna(),
+    )
+    aggs = {
+        "score_sum": ("score", "sum"),
+        "scored": ("scored", "sum"),
+        "healthy": ("healthy", "sum"),
+        "needs_attention": ("needs_attention", "sum"),
+        "at_risk": ("at_risk", "sum"),
+        "at_risk_mrr": ("at_risk_mrr", "sum"),
+    }
+    return ctx.memo("health_counts", lambda: ctx.aggregate(rows, aggs))
+
+
+def _mean_score(ctx: Context) -> pd.DataFrame:
+    m = _counts(ctx)
+    return ratio(m["score_sum"], m["scored"], scale=1.0, zero_note=NO_PAYING)
+
+
+register(
+    MetricSpec("customer_health_score", "Customer health score", "health", "score",
+               "mean health score (0-100) over customers paying at the end snapshot", SUBS,
+               _mean_score),
+    MetricSpec("healthy_customers", "Healthy customers", "health", "customers",
+               "paying customers with score >= 70 (config health_bands.healthy)", SUBS,
+               lambda ctx: measure(_counts(ctx)["healthy"])),
+    MetricSpec("needs_attention_customers", "Needs-attention customers", "health", "customers",
+               "paying customers with 40 <= score < 70", SUBS,
+               lambda ctx: measure(_counts(ctx)["needs_attention"])),
+    MetricSpec("at_risk_customers", "At-risk customers", "health", "customers",
+               "paying customers with score < 40 (config health_bands.at_risk)", SUBS,
+               lambda ctx: measure(_counts(ctx)["at_risk"])),
+    MetricSpec("at_risk_mrr", "At-risk MRR", "health", "currency",
+               "sum of MRR at the end snapshot over at-risk customers", SUBS,
+               lambda ctx: measure(_counts(ctx)["at_risk_mrr"])),
+)  # fmt: skip
