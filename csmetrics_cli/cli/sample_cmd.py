@@ -27,9 +27,13 @@ def sample(
       csm sample --output demo/
       csm sample --output big/ --customers 100000 --seed 1
     """
+    from csmetrics_cli.problems import CsmError
     from csmetrics_cli.sample import write_sample
 
-    with console.progress("Generating sample data"):
-        paths = write_sample(output, customers=customers, seed=seed, workbook=workbook,
-                             on_table=lambda name: console.say(f"  {name}"))  # fmt: skip
+    try:
+        with console.progress("Generating sample data"):
+            paths = write_sample(output, customers=customers, seed=seed, workbook=workbook,
+                                 on_table=lambda name: console.say(f"  wrote {name}"))  # fmt: skip
+    except ValueError as exc:  # a table too large for one Excel sheet
+        raise CsmError(str(exc), hint="drop --workbook, or ask for fewer --customers") from exc
     console.say(f"Wrote {len(paths)} files to {output}")
