@@ -1,0 +1,713 @@
+"""Onboarding, activation and usage metrics (family `engagement`), SPEC section 3.
+
+Cohorts are the customers whose created_at (else first paying day) falls in the period.
+Their outcomes - onboarding steps, activation, conversion, retention - are counted up to the
+last day in the data (`last_day`: the latest date in a column that records something that
+happened, across every table present). Usage metrics read the events table through integer
+codes built once per context: distinct (day, user) pairs for activity and distinct
+(day, customer, feature) triples for features, both sorted by day so that a period is a slice.
+
+Usage conventions: a user belongs to the first customer its events name (users without one
+count overall only); a period wholly outside the events' date range is null, and days after
+the last event are not counted. MAU is the distinct users of each calendar month, averaged
+over a longer period's months weighted by their counted days (so dau <= mau always holds);
+a week or a day range counts the distinct users of the whole range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from csmetrics_cli.engine.context import ALL, KEYS, Context
+from csmetrics_cli.engine.snapshots import as_days, first_paying_day, mrr_matrix
+from csmetrics_cli.metrics.registry import (
+    MetricSpec,
+    measure,
+    null_result,
+    ratio,
+    register,
+    result,
+    value_of,
+)
+from csmetrics_cli.metrics.revenue import measures, movements
+from csmetrics_cli.periods import Period
+
+EPOCH = np.datetime64("1970-01-01", "D")
+CALENDAR_KINDS = ("month", "quarter", "year")
+ITEM_KEYS = [*KEYS, "item"]
+# Columns that record something that happened. end_date, term_end, trial_end and due_at are
+# often scheduled in the future, so they do not say how far the data reaches.
+OBSERVED_DATES = {
+    "customers": ("created_at", "trial_start", "activated_at"),
+    "subscriptions": ("start_date",),
+    "invoices": ("issued_at",),
+    "surveys": ("responded_at",),
+    "tickets": ("created_at", "resolved_at"),
+    "onboarding": ("completed_at",),
+}
+NO_COHORT = "no customers created in the period"
+NO_ONBOARDING = "no cohort customers with onboarding rows"
+NO_END = "no paying customers at the end snapshot"
+
+
+def _day_number(d: date) -> int:
+    """Days since 1970-01-01."""
+    return int((np.datetime64(d, "D") - EPOCH).astype(np.int64))
+
+
+def _day_numbers(values: pd.Series) -> np.ndarray:
+    """Dates as days since 1970-01-01 (the loader already took the day in the report's zone)."""
+    return (as_days(values) - EPOCH).astype(np.int64)
+
+
+def _on_grid(ctx: Context, per_period: list[np.ndarray]) -> pd.Series:
+    """One [overall, *segments] array per period, laid out on the (period, segment) grid."""
+    return pd.Series(np.concatenate(per_period).astype("float64"), index=ctx.grid())
+
+
+def _by_segment(ctx: Context, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a period, once under ALL and once under their customer's segment."""
+    rows = rows[rows["period"].notna()]
+    parts = [rows.assign(segment=ALL)]
+    if ctx.segment_by is not None:
+        seg = ctx.segment_of(rows["customer_id"])
+        parts.append(rows.assign(segment=seg)[seg.notna()])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _note(text: str | pd.Series, where: pd.Series) -> pd.Series:
+    """`text` where `where` holds, else None."""
+    notes = pd.Series(text, index=where.index, dtype=object)
+    return notes.where(where.astype(bool), None)
+
+
+def _with_note(frame: pd.DataFrame, note: pd.Series) -> pd.DataFrame:
+    """Keep the frame's own note where it has one, else `note`."""
+    frame["note"] = frame["note"].where(frame["note"].notna(), note)
+    return frame
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted."""
+    # A stable sort is fast on events, which usually arrive in time order; hashing 10M+ keys
+    # (pd.unique) or np.unique is several times slower.
+    ordered = np.sort(values, kind="stable")
+    keep = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
+    """Per customer of ctx.customers(): 0 for no segment, else 1 + its position in the grid."""
+    seg = ctx.segments()
+    if seg is None:
+        return np.zeros(len(ctx.customers()), dtype=np.int64), 0
+    labels = ctx.segment_values()
+    codes = pd.Categorical(seg.to_numpy(), categories=labels).codes.astype(np.int64) + 1
+    return codes, len(labels)
+
+
+def last_day(ctx: Context) -> np.datetime64:
+    """The latest observed day in any table present (NaT when there is none).
+
+    Observed columns are those recording an event (OBSERVED_DATES, plus event timestamps);
+    outcomes after a cohort's period are counted up to this day.
+    """
+
+    def build() -> np.datetime64:
+        latest = []
+        for table, columns in OBSERVED_DATES.items():
+            frame = ctx.data.table(table)
+            if frame is not None:
+                latest += [frame[c].max() for c in columns if c in frame.columns]
+        if ctx.data.has("events") and len(_events(ctx).day):
+            latest.append(pd.Timestamp(EPOCH + _events(ctx).last))
+        found = [day for day in latest if pd.notna(day)]
+        return np.datetime64(max(found), "D") if found else np.datetime64("NaT", "D")
+
+    return ctx.memo("last_day", build)
+
+
+def cohort(ctx: Context) -> pd.DataFrame:
+    """Per customer: `start` (created_at, else first paying day) and the period it falls in."""
+
+    def build() -> pd.DataFrame:
+        customers = ctx.customers()
+        subs = ctx.data.table("subscriptions")
+        assert subs is not None
+        start = pd.Series(first_paying_day(subs, customers), index=customers)
+        table = ctx.data.table("customers")
+        if table is not None and "created_at" in table.columns:
+            created = table.set_index("customer_id")["created_at"].reindex(customers)
+            start = pd.Series(np.where(created.notna(), as_days(created), start), index=customers)
+        start = start.astype("datetime64[s]")
+        return pd.DataFrame({"start": start, "period": ctx.assign_period(start)})
+
+    return ctx.memo("cohort", build)
+
+
+def _cohort_rows(ctx: Context) -> pd.DataFrame:
+    """Cohort customers of the report's periods: customer_id, start, period."""
+    co = cohort(ctx)
+    return co[co["period"].notna()].rename_axis("customer_id").reset_index()
+
+
+# ---- onboarding -------------------------------------------------------------------------
+
+
+def _onboarding_steps(ctx: Context) -> pd.DataFrame:
+    """One row per cohort customer and step: done, done_at, with start and period."""
+
+    def build() -> pd.DataFrame:
+        rows = ctx.data.table("onboarding")
+        assert rows is not None
+        if "completed_at" in rows.columns:
+            rows = rows.assign(done_at=rows["completed_at"])
+        else:
+            rows = rows.assign(done_at=pd.Series(pd.NaT, index=rows.index, dtype="datetime64[s]"))
+        steps = rows.groupby(["customer_id", "step"], as_index=False, sort=False)["done_at"].max()
+        steps["done"] = steps["done_at"].notna()
+        return steps.merge(_cohort_rows(ctx), on="customer_id")
+
+    return ctx.memo("onboarding_steps", build)
+
+
+def _onboarding_customers(ctx: Context) -> pd.DataFrame:
+    """One row per cohort customer with onboarding rows: complete flag and last completion."""
+
+    def build() -> pd.DataFrame:
+        steps = _onboarding_steps(ctx)
+        per = steps.groupby("customer_id", as_index=False).agg(
+            period=("period", "first"),
+            start=("start", "first"),
+            steps=("step", "count"),
+            done=("done", "sum"),
+            finished=("done_at", "max"),
+        )
+        per["complete"] = per["done"] == per["steps"]
+        per["days"] = (per["finished"] - per["start"]).dt.days.where(per["complete"])
+        return per
+
+    return ctx.memo("onboarding_customers", build)
+
+
+def _onboarding_completion(ctx: Context) -> pd.DataFrame:
+    """Cohort customers with every step completed / cohort customers with onboarding rows."""
+    per = _onboarding_customers(ctx)
+    m = ctx.aggregate(per, {"n": ("customer_id", "count"), "complete": ("complete", "sum")})
+    return ratio(m["complete"], m["n"], zero_note=NO_ONBOARDING)
+
+
+def _onboarding_days(ctx: Context) -> pd.DataFrame:
+    """Median days from start to the last completed step, over completers."""
+    per = _onboarding_customers(ctx)
+    m = ctx.aggregate(
+        per[per["complete"]],
+        {"days": ("days", "median"), "n": ("customer_id", "count")},
+        fill=None,
+    )
+    return result(m["days"], note=_note("no completers in the cohort", m["n"].fillna(0) == 0))
+
+
+def _step_order(rows: pd.DataFrame) -> list[str]:
+    """Every step in the onboarding table, by step_order (steps without one last), then name."""
+    order = (
+        rows.groupby("step")["step_order"].min()
+        if "step_order" in rows.columns
+        else pd.Series(np.nan, index=pd.Index(rows["step"].unique()))
+    )
+    frame = pd.DataFrame({"order": order.to_numpy(), "step": order.index.astype(str)})
+    return list(frame.sort_values(["order", "step"], na_position="last")["step"])
+
+
+def _item_index(ctx: Context, items: list[str]) -> pd.MultiIndex:
+    """The (period, segment, item) index of a breakdown metric, items in the given order."""
+    segments = [ALL, *ctx.segment_values()]
+    return pd.MultiIndex.from_product([ctx.labels, segments, items], names=ITEM_KEYS)
+
+
+def _onboarding_step_completion(ctx: Context) -> pd.DataFrame:
+    """Per step: cohort customers who completed it / cohort customers with that step x 100."""
+    table = ctx.data.table("onboarding")
+    assert table is not None
+    items = _step_order(table)
+    index = _item_index(ctx, items)
+    if not items:
+        return ratio(pd.Series(0.0, index=index), pd.Series(0.0, index=index))
+    steps = _onboarding_steps(ctx)
+    aggs = {"n": ("customer_id", "count"), "done": ("done", "sum")}
+    parts = {step: ctx.aggregate(steps[steps["step"] == step], aggs) for step in items}
+    stacked = pd.concat(parts, names=["item"]).reorder_levels(ITEM_KEYS).reindex(index)
+    return ratio(stacked["done"], stacked["n"], zero_note="no cohort customers with this step")
+
+
+def _paying_after(ctx: Context) -> pd.DataFrame:
+    """Cohort customers with onboarding rows whose retention day is inside the data.
+
+    Columns: customer_id, period, complete, paying (MRR > 0 on start + retention_days).
+    """
+
+    def build() -> pd.DataFrame:
+        per = _onboarding_customers(ctx)
+        per = per.assign(target=per["start"] + pd.Timedelta(days=ctx.config.retention_days))
+        rows = per[per["target"] <= last_day(ctx)]
+        subs = ctx.data.table("subscriptions")
+        assert subs is not None
+        paying = pd.Series(False, index=rows.index)
+        for label in ctx.labels:
+            mine = rows[rows["period"] == label]
+            if mine.empty:
+                continue
+            ids = pd.Index(mine["customer_id"].unique())
+            days = np.unique(as_days(mine["target"]))
+            mrr = mrr_matrix(subs[subs["customer_id"].isin(ids)], ids, days)
+            pos = np.searchsorted(days, as_days(mine["target"]))
+            paying[mine.index] = mrr[ids.get_indexer(mine["customer_id"]), pos] > 0
+        return rows.assign(paying=paying)
+
+    return ctx.memo("onboarding_paying_after", build)
+
+
+def _onboarding_retention(completed: bool) -> MetricSpec:
+    """The retention metric for completers (True) or non-completers (False)."""
+    who = "completers" if completed else "non-completers"
+
+    def compute(ctx: Context) -> pd.DataFrame:
+        rows = _paying_after(ctx)
+        rows = rows[rows["complete"] == completed]
+        m = ctx.aggregate(rows, {"n": ("customer_id", "count"), "paying": ("paying", "sum")})
+        days = ctx.config.retention_days
+        until = last_day(ctx)
+        return ratio(
+            m["paying"],
+            m["n"],
+            zero_note=f"no onboarding {who} in the cohort whose {days} days end by the last day"
+            f" in the data ({until})",
+        )
+
+    metric_id = f"onboarding_{'completer' if completed else 'noncompleter'}_retention"
+    name = f"Onboarding {who[:-1]} retention"
+    formula = (
+        f"onboarding {who} in the cohort paying retention_days (90) after created_at / {who}"
+        " whose retention day is on or before the last day in the data x 100"
+    )
+    return MetricSpec(metric_id, name, "engagement", "%", formula, ("onboarding",), compute)
+
+
+def _feature_activation(ctx: Context) -> pd.DataFrame:
+    """Mean distinct features a cohort customer used in its first feature_window_days days."""
+    rows = _cohort_rows(ctx)
+    window = ctx.config.feature_window_days
+    features = _features(ctx)
+    start = as_days(cohort(ctx)["start"])
+    # Customers without a start day get a window no event can fall in.
+    never = np.iinfo(np.int64).max - window
+    first = np.where(np.isnat(start), never, (start - EPOCH).astype(np.int64))[features.customer]
+    inside = (features.day >= first) & (features.day < first + window)
+    pairs = _sorted_unique(
+        features.customer[inside] * features.n_features + features.feature[inside]
+    )
+    used = np.bincount(pairs // features.n_features, minlength=len(ctx.customers()))
+    codes = ctx.customers().get_indexer(pd.Index(rows["customer_id"]))
+    until = last_day(ctx)
+    short = (rows["start"] + pd.Timedelta(days=window)) > until + np.timedelta64(1, "D")
+    rows = rows.assign(features=used[codes], short=short)
+    m = ctx.aggregate(
+        rows,
+        {"features": ("features", "sum"), "n": ("customer_id", "count"), "short": ("short", "sum")},
+    )
+    out = ratio(m["features"], m["n"], scale=1.0, zero_note=NO_COHORT)
+    note = (
+        m["short"].astype(int).astype(str) + f" cohort customers have fewer than {window} days"
+        " of data so far"
+    )
+    return _with_note(out, _note(note, m["short"] > 0))
+
+
+# ---- trials and activation --------------------------------------------------------------
+
+
+def _trial_conversion(ctx: Context) -> pd.DataFrame:
+    """Customers with trial_start in the period paying on some day >= trial_start / them."""
+    customers = ctx.data.table("customers")
+    subs = ctx.data.table("subscriptions")
+    assert customers is not None and subs is not None
+    trials = customers.loc[customers["trial_start"].notna(), ["customer_id", "trial_start"]]
+    trials = trials.assign(period=ctx.assign_period(trials["trial_start"]))
+    trials = trials[trials["period"].notna()]
+    end = subs["end_date"] if "end_date" in subs.columns else pd.Series(pd.NaT, index=subs.index)
+    paid = subs.assign(end=end)[(subs["mrr"] > 0) & ~(end <= subs["start_date"])]
+    pairs = trials[["customer_id", "trial_start"]].merge(
+        paid[["customer_id", "end"]], on="customer_id"
+    )
+    # A paid subscription covers a day >= trial_start exactly when it ends after trial_start.
+    hit = pairs["end"].isna() | (pairs["end"] > pairs["trial_start"])
+    converted = set(pairs.loc[hit, "customer_id"])
+    trials = trials.assign(converted=trials["customer_id"].isin(converted))
+    m = ctx.aggregate(trials, {"n": ("customer_id", "count"), "converted": ("converted", "sum")})
+    return ratio(m["converted"], m["n"], zero_note="no trials started in the period")
+
+
+def _activation_days(ctx: Context) -> tuple[pd.Series | None, str]:
+    """Each customer's activation day (activated_at, or its first activation_event) or why not."""
+    name = ctx.config.activation_event
+    if name is None:
+        if not ctx.data.has("customers", "activated_at"):
+            return None, "needs column customers.activated_at, which is missing or empty"
+        customers = ctx.data.table("customers")
+        assert customers is not None
+        return customers.set_index("customer_id")["activated_at"], "activated_at"
+    if not ctx.data.has("events", "event"):
+        return None, f"activation_event '{name}' is set but events have no event column"
+
+    def build() -> pd.Series:
+        events = ctx.data.table("events")
+        assert events is not None
+        base = _events(ctx)
+        hit = (events["event"] == name).to_numpy(dtype=bool, na_value=False) & (base.customer >= 0)
+        first = pd.Series(base.day[hit]).groupby(base.customer[hit]).min()
+        days = EPOCH + first.to_numpy().astype("timedelta64[D]")
+        return pd.Series(days, index=ctx.customers()[first.index]).astype("datetime64[s]")
+
+    return ctx.memo("activation_event_days", build), f"first '{name}' event"
+
+
+def _activated_cohort(ctx: Context) -> tuple[pd.DataFrame | None, str]:
+    """Cohort rows with `activated` (day or NaT) and `days` from start, or why not."""
+    activated, source = _activation_days(ctx)
+    if activated is None:
+        return None, source
+    rows = _cohort_rows(ctx)
+    rows["activated"] = rows["customer_id"].map(activated).astype("datetime64[s]")
+    rows["days"] = (rows["activated"] - rows["start"]).dt.days
+    return rows, source
+
+
+def _activation_rate(ctx: Context) -> pd.DataFrame:
+    """Cohort customers with an activation day / cohort customers x 100."""
+    rows, source = _activated_cohort(ctx)
+    if rows is None:
+        return null_result(ctx, source)
+    rows["is_active"] = rows["activated"].notna()
+    m = ctx.aggregate(rows, {"n": ("customer_id", "count"), "active": ("is_active", "sum")})
+    out = ratio(m["active"], m["n"], zero_note=NO_COHORT)
+    if ctx.config.activation_event is None:
+        return out
+    return _with_note(out, pd.Series(f"activation = {source}", index=out.index))
+
+
+def _time_to_value(ctx: Context) -> pd.DataFrame:
+    """Median days from start to activation over activated cohort customers."""
+    rows, source = _activated_cohort(ctx)
+    if rows is None:
+        return null_result(ctx, source)
+    rows = _by_segment(ctx, rows[rows["activated"].notna()])
+    days = rows.groupby(KEYS)["days"]
+    stats = pd.DataFrame(
+        {"median": days.median(), "mean": days.mean(), "p90": days.quantile(0.9)}
+    ).reindex(ctx.grid())
+    note = (
+        "mean " + stats["mean"].round(1).astype(str) + ", p90 " + stats["p90"].round(1).astype(str)
+    )
+    if ctx.config.activation_event is not None:
+        note += f" (activation = {source})"
+    note = note.where(stats["median"].notna(), "no activated customers in the cohort")
+    return result(stats["median"], note=note)
+
+
+# ---- usage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Events:
+    """The events table as integer codes, one entry per row."""
+
+    day: np.ndarray  # days since 1970-01-01 in the reporting time zone
+    user: np.ndarray  # code of user_id
+    customer: np.ndarray  # position in ctx.customers(); -1 when blank or unknown
+    user_customer: np.ndarray  # per user code: the first customer its events name, or -1
+    first: int  # the first day with any event
+    last: int  # the last day with any event
+
+
+def _events(ctx: Context) -> _Events:
+    def build() -> _Events:
+        events = ctx.data.table("events")
+        assert events is not None
+        day = _day_numbers(events["timestamp"]).astype(np.int32)
+        user, users = pd.factorize(events["user_id"])
+        customer = np.full(len(events), -1, dtype=np.int32)
+        if "customer_id" in events.columns:
+            codes, ids = pd.factorize(events["customer_id"])
+            position = np.append(ctx.customers().get_indexer(ids), -1).astype(np.int32)
+            customer = position[codes]
+        named = customer >= 0
+        first = pd.Series(customer[named]).groupby(user[named]).first()
+        user_customer = np.full(len(users), -1, dtype=np.int32)
+        user_customer[first.index.to_numpy()] = first.to_numpy()
+        first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, -1)
+        return _Events(day, user.astype(np.int32), customer, user_customer, first_day, last_day)
+
+    return ctx.memo("events_codes", build)
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """Distinct (day, user) pairs of activity events, sorted by day."""
+
+    day: np.ndarray
+    user: np.ndarray
+    user_segment: np.ndarray  # per user code: 0 = no segment, else 1 + segment position
+    n_segments: int
+
+
+def _activity(ctx: Context) -> _Activity:
+    def build() -> _Activity:
+        base = _events(ctx)
+        keep = np.ones(len(base.day), dtype=bool)
+        if ctx.config.activity_events:
+            events = ctx.data.table("events")
+            assert events is not None
+            keep = events["event"].isin(ctx.config.activity_events).to_numpy(dtype=bool)
+        n_users, low = max(len(base.user_customer), 1), base.first
+        key = (base.day[keep].astype(np.int64) - low) * n_users + base.user[keep]
+        key = _sorted_unique(key)
+        codes, n_segments = _segment_codes(ctx)
+        user_segment = np.append(codes, 0)[base.user_customer]
+        return _Activity(
+            (key // n_users + low).astype(np.int32),
+            (key % n_users).astype(np.int32),
+            user_segment,
+            n_segments,
+        )
+
+    return ctx.memo("activity_pairs", build)
+
+
+def _usage_unavailable(ctx: Context) -> str | None:
+    if ctx.config.activity_events and not ctx.data.has("events", "event"):
+        return "activity_events is set but events have no event column"
+    return None
+
+
+def _counted_days(ctx: Context, period: Period) -> tuple[int, int]:
+    """[start, stop) day numbers of the period, cut at the last day with events.
+
+    A period wholly before the first event has no days: the data does not reach it.
+    """
+    events = _events(ctx)
+    start, end = _day_number(period.start), _day_number(period.end)
+    return start, (min(end, events.last + 1) if end > events.first else start)
+
+
+def _slice(days: np.ndarray, start: int, stop: int) -> tuple[int, int]:
+    """Positions of the entries of sorted `days` in [start, stop)."""
+    # Same dtype as `days`, so numpy does not copy the whole array to compare.
+    lo, hi = np.searchsorted(days, np.array([start, stop], dtype=days.dtype))
+    return int(lo), int(hi)
+
+
+def _distinct_users(act: _Activity, start: int, stop: int) -> np.ndarray:
+    """[overall, *per segment] distinct users active in [start, stop)."""
+    lo, hi = _slice(act.day, start, stop)
+    seen = np.flatnonzero(np.bincount(act.user[lo:hi], minlength=len(act.user_segment)))
+    per_segment = np.bincount(act.user_segment[seen], minlength=act.n_segments + 1)
+    return np.concatenate([[len(seen)], per_segment[1:]])
+
+
+def _outside_events(ctx: Context) -> str:
+    """Why a period has no days to count."""
+    events = _events(ctx)
+    if not len(events.day):
+        return "the events table has no rows"
+    return (
+        f"no events data in the period (events run from {EPOCH + events.first}"
+        f" to {EPOCH + events.last})"
+    )
+
+
+def _dau(ctx: Context) -> pd.DataFrame:
+    """Sum over the period's days (to the last event day) of active users / those days."""
+    why = _usage_unavailable(ctx)
+    if why:
+        return null_result(ctx, why)
+    act = _activity(ctx)
+    user_days, days = [], []
+    for period in ctx.periods:
+        start, stop = _counted_days(ctx, period)
+        lo, hi = _slice(act.day, start, stop)
+        per_segment = np.bincount(act.user_segment[act.user[lo:hi]], minlength=act.n_segments + 1)
+        user_days.append(np.concatenate([[hi - lo], per_segment[1:]]))
+        days.append(np.full(act.n_segments + 1, max(stop - start, 0)))
+    return ratio(_on_grid(ctx, user_days), _on_grid(ctx, days), 1.0, _outside_events(ctx))
+
+
+def _mau(ctx: Context) -> pd.DataFrame:
+    """Distinct monthly active users, averaged over the period's months weighted by days."""
+    why = _usage_unavailable(ctx)
+    if why:
+        return null_result(ctx, why)
+    act = _activity(ctx)
+    totals, weights = [], []
+    for period in ctx.periods:
+        buckets = period.months() if period.kind in CALENDAR_KINDS else [period]
+        total = np.zeros(act.n_segments + 1)
+        weight = 0
+        for bucket in buckets:
+            start, stop = _counted_days(ctx, bucket)
+            if stop > start:
+                total += (stop - start) * _distinct_users(act, start, stop)
+                weight += stop - start
+        totals.append(total)
+        weights.append(np.full(act.n_segments + 1, weight))
+    weighted, days = _on_grid(ctx, totals), _on_grid(ctx, weights)
+    multi = [p.kind in CALENDAR_KINDS and len(p.months()) > 1 for p in ctx.periods]
+    monthly = pd.Series(np.repeat(multi, act.n_segments + 1), index=days.index)
+    note = _note(_outside_events(ctx), days == 0)
+    note = note.where(days == 0, _note("day-weighted mean over the period's months", monthly))
+    return result(weighted / days.where(days > 0), note=note)
+
+
+def _stickiness(ctx: Context) -> pd.DataFrame:
+    """dau / mau x 100."""
+    dau, mau = value_of(ctx, "dau"), value_of(ctx, "mau")
+    out = ratio(dau["value"], mau["value"], zero_note="no monthly active users")
+    out["note"] = out["note"].where(out["note"].notna(), dau["note"].where(dau["value"].isna()))
+    return out
+
+
+@dataclass(frozen=True)
+class _Features:
+    """Distinct (day, customer, feature) triples of events naming both, sorted by day."""
+
+    day: np.ndarray
+    customer: np.ndarray  # position in ctx.customers()
+    feature: np.ndarray  # position in names
+    names: list[str]
+    n_features: int
+
+
+def _features(ctx: Context) -> _Features:
+    def build() -> _Features:
+        events = ctx.data.table("events")
+        assert events is not None
+        base = _events(ctx)
+        feature, names = pd.factorize(events["feature"], sort=True)
+        keep = (feature >= 0) & (base.customer >= 0)
+        n_features, n_customers = max(len(names), 1), max(len(ctx.customers()), 1)
+        key = (base.day[keep].astype(np.int64) - base.first) * n_customers + base.customer[keep]
+        key = _sorted_unique(key * n_features + feature[keep])
+        rest = key // n_features
+        return _Features(
+            (rest // n_customers + base.first).astype(np.int32),
+            (rest % n_customers).astype(np.int64),
+            (key % n_features).astype(np.int64),
+            [str(n) for n in names],
+            n_features,
+        )
+
+    return ctx.memo("feature_triples", build)
+
+
+def _feature_adoption(ctx: Context) -> pd.DataFrame:
+    """Per feature: customers paying at the end who used it in the period / customers_end x 100."""
+    feats = _features(ctx)
+    codes, n_segments = _segment_codes(ctx)
+    mov = movements(ctx)
+    paying = mov[mov["paying_end"]]
+    paying_period = paying["period"].to_numpy()
+    paying_code = ctx.customers().get_indexer(pd.Index(paying["customer_id"]))
+    width = n_segments + 1
+    counts, outside = [], []
+    for period in ctx.periods:
+        start, stop = _counted_days(ctx, period)
+        outside.append(stop <= start)
+        lo, hi = _slice(feats.day, start, stop)
+        pays = np.zeros(len(ctx.customers()), dtype=bool)
+        pays[paying_code[paying_period == period.label]] = True
+        pairs = _sorted_unique(feats.customer[lo:hi] * feats.n_features + feats.feature[lo:hi])
+        pairs = pairs[pays[pairs // feats.n_features]]
+        cust, feat = pairs // feats.n_features, pairs % feats.n_features
+        grid = np.bincount(feat * width + codes[cust], minlength=feats.n_features * width)
+        grid = grid.reshape(feats.n_features, width)
+        grid[:, 0] = np.bincount(feat, minlength=feats.n_features)
+        counts.append(grid.T[:, : len(feats.names)].ravel())
+    index = _item_index(ctx, feats.names)
+    numerator = pd.Series(np.concatenate(counts).astype("float64"), index=index)
+    ends_count = measures(ctx)["customers_end"].to_numpy()
+    denominator = pd.Series(np.repeat(ends_count, len(feats.names)), index=index)
+    out = ratio(numerator, denominator, zero_note=NO_END)
+    no_events = pd.Series(np.repeat(outside, width * len(feats.names)), index=index)
+    out.loc[no_events, ["value", "numerator"]] = np.nan
+    out.loc[no_events, "note"] = _outside_events(ctx)
+    return out
+
+
+# ---- customers ----------------------------------------------------------------------------
+
+
+def _total_customers(ctx: Context) -> pd.DataFrame:
+    """customers_end = start + new + reactivated - churned, the terms in the note."""
+    m = measures(ctx)
+
+    def text(column: str) -> pd.Series:
+        return m[column].astype(int).astype(str)
+
+    note = (
+        "start " + text("customers_start") + " + new " + text("new_customers")
+        + " + reactivated " + text("reactivated_customers")
+        + " - churned " + text("churned_customers")
+    )  # fmt: skip
+    out = measure(m["customers_end"])
+    out["note"] = note
+    return out
+
+
+register(
+    MetricSpec("onboarding_completion_rate", "Onboarding completion rate", "engagement", "%",
+               "cohort customers with every onboarding step completed / cohort customers with"
+               " onboarding rows x 100", ("onboarding",), _onboarding_completion),
+    MetricSpec("onboarding_days_to_complete", "Days to complete onboarding", "engagement",
+               "days", "median days from created_at to the last completed step, over completers",
+               ("onboarding",), _onboarding_days),
+    MetricSpec("onboarding_step_completion", "Onboarding step completion", "engagement", "%",
+               "per step: cohort customers who completed it / cohort customers with that step"
+               " x 100", ("onboarding",), _onboarding_step_completion, itemised=True),
+    MetricSpec("onboarding_feature_activation", "Onboarding feature activation", "engagement",
+               "count", "mean distinct features a cohort customer used in its first"
+               " feature_window_days (30) days", ("events.feature", "events.customer_id"),
+               _feature_activation),
+    _onboarding_retention(True),
+    _onboarding_retention(False),
+    MetricSpec("trial_conversion_rate", "Trial conversion rate", "engagement", "%",
+               "customers whose trial_start is in the period and who became paying on or after"
+               " trial_start / customers whose trial_start is in the period x 100",
+               ("customers.trial_start",), _trial_conversion),
+    # Inputs depend on config (activated_at, or events when activation_event is set): checked
+    # inside the compute function.
+    MetricSpec("activation_rate", "Activation rate", "engagement", "%",
+               "cohort customers with activated_at (or a first activation_event event, when"
+               " configured) / cohort customers x 100", (), _activation_rate),
+    MetricSpec("time_to_value_days", "Time to value", "engagement", "days",
+               "median days from created_at to activation over activated cohort customers"
+               " (mean and p90 in the note)", (), _time_to_value),
+    MetricSpec("feature_adoption_rate", "Feature adoption rate", "engagement", "%",
+               "per feature: customers paying at the end snapshot with an event of the feature"
+               " in the period / customers_end x 100", ("events.feature", "events.customer_id"),
+               _feature_adoption, itemised=True),
+    MetricSpec("dau", "Daily active users", "engagement", "users",
+               "mean over the period's days (to the last event day) of distinct users active"
+               " that day", ("events",), _dau),
+    MetricSpec("mau", "Monthly active users", "engagement", "users",
+               "distinct users active in the month; for longer periods the day-weighted mean"
+               " over its months", ("events",), _mau),
+    MetricSpec("stickiness", "Stickiness", "engagement", "%", "dau / mau x 100", ("events",),
+               _stickiness),
+    MetricSpec("total_customers", "Total customers", "engagement", "customers",
+               "customers_end = customers_start + new + reactivated - churned",
+               ("subscriptions",), _total_customers),
+)  # fmt: skip

@@ -1,0 +1,207 @@
+"""Satisfaction and support metrics (family `satisfaction`), SPEC section 3.
+
+Survey responses count in the period their responded_at falls in, each response once (a
+customer answering twice counts twice). Anonymous responses (blank customer_id) count in the
+overall figures only. Scores on a scale other than the survey type's standard one are
+rescaled onto it (NPS 0-10, CES 1-7) and the note says how many were.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from csmetrics_cli.engine.context import Context
+from csmetrics_cli.metrics.registry import MetricSpec, measure, ratio, register, result
+
+NPS_SCALE = 10.0
+CES_SCALE = 7.0
+Z_95 = 1.96
+RESOLVED_STATUSES = ("resolved", "closed", "solved")
+SURVEYS = ("surveys",)
+
+
+def _no(kind: str) -> str:
+    return f"no {kind} responses in the period"
+
+
+def _responses(ctx: Context, kind: str) -> pd.DataFrame:
+    """Responses of one survey type dated in the report's periods, with their period."""
+    surveys = ctx.data.table("surveys")
+    assert surveys is not None
+    rows = surveys[surveys["survey_type"] == kind]
+    rows = rows.assign(period=ctx.assign_period(rows["responded_at"]))
+    return rows[rows["period"].notna()]
+
+
+def _rescaled_note(counts: pd.Series, scale: str) -> pd.Series:
+    """'N responses rescaled ...' where N > 0, else None."""
+    text = counts.astype(int).astype(str) + f" response(s) on another scale, rescaled to {scale}"
+    return text.where(counts > 0, None)
+
+
+def nps_counts(ctx: Context) -> pd.DataFrame:
+    """Per (period, segment): responses, promoters (9-10), detractors (0-6), rescaled."""
+
+    def build() -> pd.DataFrame:
+        rows = _responses(ctx, "nps")
+        # Another scale_max is mapped linearly onto 0-10 before the standard bands apply.
+        score = rows["score"] * NPS_SCALE / rows["scale_max"]
+        rows = rows.assign(
+            promoter=score >= 9,
+            detractor=score <= 6,
+            rescaled=rows["scale_max"] != NPS_SCALE,
+        )
+        return ctx.aggregate(
+            rows,
+            {
+                "n": ("score", "count"),
+                "promoters": ("promoter", "sum"),
+                "detractors": ("detractor", "sum"),
+                "rescaled": ("rescaled", "sum"),
+            },
+        )
+
+    return ctx.memo("nps_counts", build)
+
+
+def _nps_ratio(ctx: Context, numerator: str) -> pd.DataFrame:
+    m = nps_counts(ctx)
+    num = m["promoters"] - m["detractors"] if numerator == "nps" else m[numerator]
+    out = ratio(num, m["n"], zero_note=_no("nps"))
+    out["note"] = out["note"].where(out["note"].notna(), _rescaled_note(m["rescaled"], "0-10"))
+    return out
+
+
+def _nps_responses(ctx: Context) -> pd.DataFrame:
+    """Count of nps responses dated in the period."""
+    m = nps_counts(ctx)
+    out = measure(m["n"])
+    out["note"] = pd.Series(_no("nps"), index=m.index).where(m["n"] == 0, None)
+    return out
+
+
+def _nps_margin(ctx: Context) -> pd.DataFrame:
+    """Adjusted-Wald 95% margin: 1.96 x sqrt((p' + d' - (p' - d')^2) / n') x 100, n' = n + 3."""
+    m = nps_counts(ctx)
+    n_adj = m["n"] + 3
+    p = (m["promoters"] + 0.75) / n_adj
+    d = (m["detractors"] + 0.75) / n_adj
+    moe = Z_95 * ((p + d - (p - d) ** 2) / n_adj) ** 0.5 * 100
+    has = m["n"] > 0
+    note = pd.Series(_no("nps"), index=m.index).where(~has, None)
+    return result(moe.where(has), m["n"], None, note)
+
+
+def _csat(ctx: Context) -> pd.DataFrame:
+    """Satisfied csat responses / csat responses x 100."""
+    rows = _responses(ctx, "csat")
+    configured = ctx.config.csat_satisfied_min
+    threshold = (
+        pd.Series(configured, index=rows.index, dtype="float64")
+        if configured is not None
+        else np.ceil(0.8 * rows["scale_max"])
+    )
+    rows = rows.assign(satisfied=rows["score"] >= threshold)
+    m = ctx.aggregate(rows, {"n": ("score", "count"), "satisfied": ("satisfied", "sum")})
+    out = ratio(m["satisfied"], m["n"], zero_note=_no("csat"))
+    if configured is not None:
+        rule = pd.Series(f"satisfied = score >= {configured:g} (config)", index=out.index)
+        out["note"] = out["note"].where(out["note"].notna(), rule)
+    return out
+
+
+def _ces(ctx: Context) -> pd.DataFrame:
+    """Mean ces score in the period, on the 1-7 scale."""
+    rows = _responses(ctx, "ces")
+    scale = rows["scale_max"]
+    # Another 1-to-scale_max scale is mapped linearly onto 1-7.
+    on_seven = (1 + (rows["score"] - 1) * (CES_SCALE - 1) / (scale - 1)).where(
+        scale > 1, rows["score"]
+    )
+    score = rows["score"].where(scale == CES_SCALE, on_seven)
+    rows = rows.assign(score7=score, rescaled=scale != CES_SCALE)
+    m = ctx.aggregate(
+        rows,
+        {"total": ("score7", "sum"), "n": ("score7", "count"), "rescaled": ("rescaled", "sum")},
+    )
+    out = ratio(m["total"], m["n"], scale=1.0, zero_note=_no("ces"))
+    note = _rescaled_note(m["rescaled"], "1-7")
+    if not ctx.config.ces_higher_is_better:
+        direction = "lower = easier (ces_higher_is_better = false)"
+        note = note.where(note.isna(), note + "; " + direction).fillna(direction)
+    out["note"] = out["note"].where(out["note"].notna(), note)
+    return out
+
+
+def _fcr(ctx: Context) -> pd.DataFrame:
+    """Tickets created in the period resolved at first contact / tickets created there x 100."""
+    tickets = ctx.data.table("tickets")
+    assert tickets is not None
+    rows = tickets.assign(period=ctx.assign_period(tickets["created_at"]))
+    rows = rows[rows["period"].notna()]
+    if "first_contact_resolved" in rows:
+        flag = rows["first_contact_resolved"].astype("boolean")
+    else:
+        flag = pd.Series(pd.NA, index=rows.index, dtype="boolean")
+    resolved = pd.Series(False, index=rows.index)
+    if "resolved_at" in rows:
+        resolved |= rows["resolved_at"].notna()
+    if "status" in rows:
+        resolved |= rows["status"].str.lower().isin(RESOLVED_STATUSES).fillna(False).astype(bool)
+    replies = rows["agent_replies"] if "agent_replies" in rows else pd.Series(np.nan, rows.index)
+    reopens = rows["reopens"] if "reopens" in rows else pd.Series(np.nan, rows.index)
+    # A blank reply count cannot show one contact was enough; a blank reopen count means none.
+    derived = resolved & (replies <= 1).fillna(False).astype(bool) & (reopens.fillna(0) == 0)
+    rows = rows.assign(
+        fcr=flag.fillna(derived).astype(bool),
+        flagged=flag.notna(),
+        derived=flag.isna(),
+    )
+    m = ctx.aggregate(
+        rows,
+        {
+            "n": ("ticket_id", "count"),
+            "fcr": ("fcr", "sum"),
+            "flagged": ("flagged", "sum"),
+            "derived": ("derived", "sum"),
+        },
+    )
+    out = ratio(m["fcr"], m["n"], zero_note="no tickets created in the period")
+    rule = (
+        "flag on " + m["flagged"].astype(int).astype(str) + " tickets, derived for "
+        + m["derived"].astype(int).astype(str)
+    )  # fmt: skip
+    out["note"] = out["note"].where(out["note"].notna(), rule)
+    return out
+
+
+register(
+    MetricSpec("nps", "Net Promoter Score", "satisfaction", "points",
+               "% promoters (9-10) - % detractors (0-6) over nps responses dated in the period",
+               SURVEYS, lambda ctx: _nps_ratio(ctx, "nps")),
+    MetricSpec("nps_responses", "NPS responses", "satisfaction", "count",
+               "nps responses dated in the period (each response counts)", SURVEYS,
+               _nps_responses),
+    MetricSpec("nps_promoters_pct", "NPS promoters", "satisfaction", "%",
+               "nps responses scoring 9-10 / nps responses x 100", SURVEYS,
+               lambda ctx: _nps_ratio(ctx, "promoters")),
+    MetricSpec("nps_detractors_pct", "NPS detractors", "satisfaction", "%",
+               "nps responses scoring 0-6 / nps responses x 100", SURVEYS,
+               lambda ctx: _nps_ratio(ctx, "detractors")),
+    MetricSpec("nps_margin_of_error", "NPS margin of error (95%)", "satisfaction", "points",
+               "1.96 x sqrt((p' + d' - (p' - d')^2) / n') x 100, n' = n + 3,"
+               " p' = (promoters + 0.75) / n', d' = (detractors + 0.75) / n'", SURVEYS,
+               _nps_margin),
+    MetricSpec("csat", "CSAT", "satisfaction", "%",
+               "csat responses with score >= ceil(0.8 x scale_max) (or csat_satisfied_min)"
+               " / csat responses x 100", SURVEYS, _csat),
+    MetricSpec("ces", "Customer effort score", "satisfaction", "score",
+               "mean ces score in the period on a 1-7 scale (higher = easier unless configured)",
+               SURVEYS, _ces),
+    MetricSpec("first_contact_resolution_rate", "First contact resolution rate",
+               "satisfaction", "%",
+               "tickets created in the period resolved at first contact / tickets created in the"
+               " period x 100; first contact = first_contact_resolved true, or where that is"
+               " blank: resolved with agent_replies <= 1 and no reopen", ("tickets",), _fcr),
+)  # fmt: skip
