@@ -55,8 +55,10 @@ class Context:
         pos = np.searchsorted(starts, values, side="right") - 1
         ok = (pos >= 0) & ~np.isnat(values)
         ok[ok] = values[ok] < ends[pos[ok]]
-        labels = np.array(self.labels, dtype=object)
-        return pd.Series(np.where(ok, labels[np.clip(pos, 0, None)], None), index=days.index)
+        labels = pd.Series(
+            np.array(self.labels, dtype=object)[np.clip(pos, 0, None)], index=days.index
+        )
+        return labels.where(ok, None)
 
     def customers(self) -> pd.Index:
         """Every customer id known: the customers table plus those in subscriptions."""

@@ -83,8 +83,8 @@ def ratio(
     den = denominator.astype("float64")
     num = numerator.astype("float64")
     value = (num / den.where(den != 0)) * scale
-    note = pd.Series(np.where(den == 0, zero_note or "denominator is 0", None), index=den.index)
-    note = note.where(value.isna() & num.notna(), None)
+    note = pd.Series(zero_note or "denominator is 0", index=den.index, dtype=object)
+    note = note.where((den == 0) & value.isna() & num.notna(), None)
     return result(value, num, den, note)
 
 

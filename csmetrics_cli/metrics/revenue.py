@@ -8,6 +8,7 @@ per-customer movement columns, aggregated overall and per segment in one groupby
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ NO_START = "no paying customers at the start snapshot"
 NO_START_MRR = "no MRR at the start snapshot"
 
 
-def _days(dates: list[object]) -> np.ndarray:
+def _days(dates: list[date]) -> np.ndarray:
     return np.array([np.datetime64(d, "D") for d in dates])
 
 
@@ -234,11 +235,8 @@ def _monthly_churn(ctx: Context) -> pd.Series:
 def _lifetime(ctx: Context) -> pd.DataFrame:
     rate = _monthly_churn(ctx)
     value = 1 / rate.where(rate > 0)
-    note = pd.Series(
-        np.where(rate == 0, "no churn in the period: lifetime is unbounded",
-                 np.where(rate.isna(), NO_START, None)),
-        index=rate.index,
-    )  # fmt: skip
+    note = pd.Series(NO_START, index=rate.index, dtype=object).where(rate.isna(), None)
+    note[rate == 0] = "no churn in the period: lifetime is unbounded"
     return result(value, pd.Series(1.0, index=rate.index), rate, note.where(value.isna(), None))
 
 
