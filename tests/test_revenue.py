@@ -197,3 +197,18 @@ def test_trend_matches_single_months(tables_dir):
     for month in ("2024-05", "2024-06"):
         single = values(run_report(tables_dir, month, family="revenue"))
         assert values(trend, period=month) == pytest.approx(single, nan_ok=True)
+
+
+def test_mrr_matrix_ignores_customers_outside_the_index():
+    import numpy as np
+    import pandas as pd
+
+    from csmetrics_cli.engine.snapshots import mrr_matrix
+
+    subs = pd.DataFrame({
+        "customer_id": ["A", "B"], "mrr": [10.0, 99.0],
+        "start_date": pd.to_datetime(["2024-01-01", "2024-01-01"]),
+        "end_date": pd.to_datetime([None, None]),
+    })  # fmt: skip
+    days = np.array(["2024-02-01"], dtype="datetime64[D]")
+    assert mrr_matrix(subs, pd.Index(["A"]), days).tolist() == [[10.0]]

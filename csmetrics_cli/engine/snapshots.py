@@ -24,6 +24,8 @@ def mrr_matrix(subs: pd.DataFrame, customers: pd.Index, days: np.ndarray) -> np.
     if subs.empty or len(days) == 0:
         return out
     codes = customers.get_indexer(subs["customer_id"])
+    if (codes < 0).any():  # subscriptions of customers outside `customers` do not count
+        subs, codes = subs[codes >= 0], codes[codes >= 0]
     start = as_days(subs["start_date"])
     end = (
         as_days(subs["end_date"])
