@@ -71,6 +71,7 @@ class Dataset:
     reports: dict[str, TableReport] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     unusable: dict[str, str] = field(default_factory=dict)  # optional table -> why it was skipped
+    cache: dict[object, object] = field(default_factory=dict)  # period-independent derived data
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod

@@ -47,6 +47,17 @@ class Context:
             self._cache[key] = build()
         return self._cache[key]  # type: ignore[no-any-return]
 
+    def shared(self, key: str, build: Callable[[], T]) -> T:
+        """Compute `build()` once per data set and segmentation, whatever the periods.
+
+        For work that does not depend on the periods (coding the events table, say), so
+        that --compare's second context reuses it.
+        """
+        cache_key = (key, self.segment_by)
+        if cache_key not in self.data.cache:
+            self.data.cache[cache_key] = build()
+        return self.data.cache[cache_key]  # type: ignore[return-value]
+
     def assign_period(self, days: pd.Series) -> pd.Series:
         """The label of the period each date falls in, or NA."""
         starts = np.array([np.datetime64(p.start, "D") for p in self.periods])
@@ -70,13 +81,13 @@ class Context:
                 ids.insert(0, customers["customer_id"])
             return pd.Index(pd.concat(ids).unique(), name="customer_id")
 
-        return self.memo("customers", build)
+        return self.shared("customers", build)
 
     def segments(self) -> pd.Series | None:
         """customer_id -> segment label for --by (None without --by)."""
         if self.segment_by is None:
             return None
-        return self.memo("segments", self._build_segments)
+        return self.shared("segments", self._build_segments)
 
     def _build_segments(self) -> pd.Series:
         by = self.segment_by

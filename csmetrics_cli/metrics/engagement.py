@@ -129,7 +129,7 @@ def last_day(ctx: Context) -> np.datetime64:
         found = [day for day in latest if pd.notna(day)]
         return np.datetime64(max(found), "D") if found else np.datetime64("NaT", "D")
 
-    return ctx.memo("last_day", build)
+    return ctx.shared("last_day", build)
 
 
 def cohort(ctx: Context) -> pd.DataFrame:
@@ -452,7 +452,7 @@ def _events(ctx: Context) -> _Events:
         first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, -1)
         return _Events(day, user.astype(np.int32), customer, user_customer, first_day, last_day)
 
-    return ctx.memo("events_codes", build)
+    return ctx.shared("events_codes", build)
 
 
 @dataclass(frozen=True)
@@ -485,7 +485,7 @@ def _activity(ctx: Context) -> _Activity:
             n_segments,
         )
 
-    return ctx.memo("activity_pairs", build)
+    return ctx.shared("activity_pairs", build)
 
 
 def _usage_unavailable(ctx: Context) -> str | None:
@@ -610,7 +610,7 @@ def _features(ctx: Context) -> _Features:
             n_features,
         )
 
-    return ctx.memo("feature_triples", build)
+    return ctx.shared("feature_triples", build)
 
 
 def _feature_adoption(ctx: Context) -> pd.DataFrame:

@@ -221,7 +221,6 @@ def _monthly_churn(ctx: Context) -> pd.Series:
             return rate * DAYS_PER_MONTH / days
         months = sorted({mp for p in ctx.periods for mp in p.months()})
         sub = Context(ctx.data, months, ctx.segment_by)
-        sub._cache["customers"] = ctx.customers()
         mm = measures(sub)
         rate = mm["churned_customers"] / mm["customers_start"].where(mm["customers_start"] > 0)
         parent = {mp.label: p.label for p in ctx.periods for mp in p.months()}
