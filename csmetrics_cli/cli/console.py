@@ -12,8 +12,8 @@ from rich.console import Console
 
 @cache
 def out() -> Console:
-    """stdout: reports and tables (data only)."""
-    return Console(soft_wrap=False)
+    """stdout: reports and tables (data only); wide enough for tables when piped."""
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 
 
 @cache

@@ -48,9 +48,13 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
             table.add_column("Previous", justify="right")
             table.add_column("Change", justify="right")
         table.add_column("Note", style="dim")
-        for (_metric, item), cells in rows.groupby(["metric", "item"], sort=False, dropna=False):
+        headed: set[str] = set()
+        for (metric, item), cells in rows.groupby(["metric", "item"], sort=False, dropna=False):
             first = cells.iloc[0]
-            label = first["name"] if is_null(item) else f"  {first['name']} · {item}"
+            if not is_null(item) and metric not in headed:
+                headed.add(metric)  # a breakdown: the metric's name once, its items below
+                table.add_row(Text(first["name"]), *[""] * (len(table.columns) - 1))
+            label = first["name"] if is_null(item) else f"  · {item}"
             by_col = dict(zip(cells["col"], cells["value"], strict=True))
             values = [human(by_col.get(c), first["unit"], currency) for c in columns]
             extra = []
