@@ -668,7 +668,8 @@ def _draw_invoices(rng: np.random.Generator, c: _Customers, s: _Subs, w: _Window
     up_ch = s.chain[up]
     period_start = issued[pos]
     period_end = _add_months(period_start, months[up_ch])
-    share = (period_end - s.start[up]) / (period_end - period_start)
+    # an upgrade outside the matched cycle gets no pro-rated charge, never a negative one
+    share = np.clip((period_end - s.start[up]) / (period_end - period_start), 0.0, 1.0)
     up_amount = (s.mrr[up] - up_prev_mrr) * months[up_ch] * share
 
     ch = np.concatenate([ch, up_ch])
