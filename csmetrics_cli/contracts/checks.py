@@ -43,11 +43,13 @@ class CheckedTable:
     issues: list[Issue]
 
 
-def is_in(values: pd.Series, allowed: Iterable[str]) -> pd.Series:
+def is_in(values: pd.Series, allowed: pd.Index | Iterable[str]) -> pd.Series:
     """values.isin(allowed) via Arrow's hash lookup (pandas loops in Python on Arrow strings)."""
-    found = pc.is_in(
-        pa.array(values.astype("string[pyarrow]")), value_set=pa.array(list(allowed), pa.string())
-    )
+
+    def arrow(strings: pd.Series | pd.Index) -> pa.Array:
+        return pa.array(strings.astype("string[pyarrow]"))
+
+    found = pc.is_in(arrow(values), value_set=arrow(pd.Index(allowed)))
     return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=values.index)
 
 
