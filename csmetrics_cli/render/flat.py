@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from csmetrics_cli.render.cells import human, is_null, plain_number, safe_text
+from csmetrics_cli.render.cells import human, human_change, is_null, plain_number, safe_text
 
 CSV_HEADER = [
     "period",
@@ -94,7 +94,10 @@ def to_markdown(frame: pd.DataFrame, currency: str = "") -> bytes:
             name = r.name + (f" · {r.item}" if not is_null(r.item) else "")
             cells = [name, r.period, r.segment or "all", human(r.value, r.unit, currency)]
             if compare:
-                cells += [human(r.previous, r.unit, currency), human(r.change, r.unit, currency)]
+                cells += [
+                    human(r.previous, r.unit, currency),
+                    human_change(r.change, r.unit, currency),
+                ]
             if is_null(r.value) and r.note:
                 cells[3] = f"- ({r.note})"
             lines.append("| " + " | ".join(_md_cell(str(c)) for c in cells) + " |")

@@ -28,7 +28,10 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
     """The whole report as rich tables grouped by family."""
     multi_period = frame["period"].nunique() > 1
     segmented = frame["segment"].notna().any()
-    compare = "previous" in frame.columns and not multi_period and not segmented
+    has_previous = "previous" in frame.columns
+    # One value column: Previous and Change get their own; several: the change goes in brackets.
+    compare = has_previous and not multi_period and not segmented
+    inline_change = has_previous and not compare
     out: list[RenderableType] = []
     if title:
         out.append(Text(title, style="bold"))
@@ -55,13 +58,20 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
                 headed.add(metric)  # a breakdown: the metric's name once, its items below
                 table.add_row(Text(first["name"]), *[""] * (len(table.columns) - 1))
             label = first["name"] if is_null(item) else f"  · {item}"
+            unit = first["unit"]
             by_col = dict(zip(cells["col"], cells["value"], strict=True))
-            values = [human(by_col.get(c), first["unit"], currency) for c in columns]
+            values = [human(by_col.get(c), unit, currency) for c in columns]
+            if inline_change:
+                change = dict(zip(cells["col"], cells["change"], strict=True))
+                values = [
+                    f"{v} ({human_change(change.get(c), unit, currency) or 'n/a'})"
+                    for v, c in zip(values, columns, strict=True)
+                ]
             extra = []
             if compare:
                 extra = [
-                    human(first["previous"], first["unit"], currency),
-                    human_change(first["change"], first["unit"], currency),
+                    human(first["previous"], unit, currency),
+                    human_change(first["change"], unit, currency),
                 ]
             notes = cells["note"].dropna()
             note = Text(str(notes.iloc[0]) if len(notes) else "")
