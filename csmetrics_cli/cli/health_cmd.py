@@ -22,7 +22,10 @@ def health(
     backtest: Annotated[
         bool, typer.Option("--backtest", help="Score past month ends and follow churn after.")
     ] = False,
-    horizon: Annotated[int, typer.Option("--horizon", help="Backtest months to follow.")] = 3,
+    horizon: Annotated[
+        int | None,
+        typer.Option("--horizon", help="Backtest months to follow. Default: backtest_months (3)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     config: options.ConfigFile = None,
     encoding: options.Encoding = None,
