@@ -54,9 +54,9 @@ def health(
         from csmetrics_cli.health.backtest import outcomes, summarise
 
         days = [np.datetime64(m.end_snapshot, "D") for p in periods for m in p.months()]
-        body = summarise(outcomes(ds, customers, days, horizon, model)) | {
-            "horizon_months": horizon
-        }
+        months = horizon or ds.config.backtest_months
+        body = summarise(outcomes(ds, customers, days, months, model))
+        body["horizon_months"] = months
         common.report_issues(ds, strict=False)
         _print_backtest(body) if not as_json else print(json.dumps(body, indent=2))
         return
