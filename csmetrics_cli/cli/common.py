@@ -37,8 +37,8 @@ def report_issues(data: Dataset, strict: bool) -> None:
             "`csm validate` lists them",
             highlight=False,
         )
-    if strict and (excluded or data.unusable):
-        raise CsmError("--strict: input rows were excluded", hint="run `csm validate` to see why")
+    if strict and (data.issues or data.unusable):
+        raise CsmError("--strict: the input has problems", hint="run `csm validate` to see them")
 
 
 def emit(

@@ -39,7 +39,7 @@ def validate(
         print(json.dumps(summary, indent=2, default=str))
     else:
         _print(summary, limit)
-    if strict and (ds.excluded_rows or ds.unusable):
+    if strict and (ds.issues or ds.unusable):
         raise typer.Exit(1)
 
 

@@ -186,10 +186,12 @@ def check_table(
         rows.flag(unknown, "unknown_customer", "customer_id", ids)
 
     kept = out.loc[~rows.bad].reset_index(drop=True)
+    # Lines the reader could not split (malformed_row) were read and excluded too.
+    unsplit = sum(1 for i in raw.issues if i.excluded and i.row is not None)
     return CheckedTable(
         frame=kept,
-        rows_read=len(out),
-        rows_excluded=int(rows.bad.sum()),
+        rows_read=len(out) + unsplit,
+        rows_excluded=int(rows.bad.sum()) + unsplit,
         issues=[*raw.issues, *rows.issues],
     )
 

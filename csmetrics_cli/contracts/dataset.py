@@ -136,7 +136,3 @@ class Dataset:
         wanted = list(self.sources) if names is None else list(names)
         for name in sorted(wanted, key=lambda n: n != "customers"):
             self.table(name)
-
-    @property
-    def excluded_rows(self) -> int:
-        return sum(r.rows_excluded for r in self.reports.values())
