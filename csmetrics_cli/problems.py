@@ -41,6 +41,13 @@ PROBLEMS: dict[str, ProblemType] = {
             fatal=True,
         ),
         ProblemType(
+            "duplicate_table",
+            "Table found twice",
+            "'{table}' is provided by more than one file: {detail}",
+            "keep one of them and move the other out of the data folder",
+            fatal=True,
+        ),
+        ProblemType(
             "empty_file",
             "Empty file",
             "{file} is empty",
