@@ -36,6 +36,7 @@ ROW_LEVEL = {
 FATAL = {
     "missing_path": "nope",
     "missing_table": "subscriptions",
+    "duplicate_table": "more than one file",
     "empty_file": "subscriptions.csv",
     "unreadable_file": "subscriptions.csv",
     "bad_encoding": "subscriptions.csv",
