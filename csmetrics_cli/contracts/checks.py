@@ -167,14 +167,12 @@ def check_table(
     for col in schema.columns:
         if col.name not in present:
             continue
-        text = frame[col.name].astype("string").str.strip()
-        text = text.mask(text == "")
+        text = frame[col.name]  # the reader has trimmed cells and made blanks missing
         if col.not_blank:
             rows.flag(text.isna(), "missing_value", col.name)
         out[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
-    extras = [c for c in frame.columns if c not in set(schema.column_names)]
-    for extra in extras:
-        out[extra] = frame[extra].astype("string").str.strip().replace("", pd.NA)
+    for extra in [c for c in frame.columns if c not in set(schema.column_names)]:
+        out[extra] = frame[extra]
 
     _table_rules(out, schema.name, rows, config)
     for col in schema.columns:
