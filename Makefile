@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 .PHONY: demo test lint typecheck pytest docs sample bench clean
 
 demo: $(VENV)/.installed
-	$(BIN)/csm report --period 2024-06
+	$(BIN)/csm report --period 2024-06 --format table
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -24,7 +24,7 @@ def err() -> Console:
 
 def say(message: str) -> None:
     """An informational message on stderr."""
-    err().print(message, style="dim", highlight=False)
+    err().print(message, style="dim", highlight=False, markup=False)
 
 
 @contextmanager

@@ -55,6 +55,8 @@ def _print(summary: dict, limit: int) -> None:  # type: ignore[type-arg]
     for t in summary["tables"]:
         tables.add_row(t["table"], Text(t["file"]), f"{t['rows_read']:,}", f"{t['rows_used']:,}",
                        f"{t['rows_excluded']:,}")  # fmt: skip
+    for name in summary["unusable_tables"]:
+        tables.add_row(name, Text("skipped: see below"), "-", "-", "-")
     console.out().print(tables)
     issues = summary["issues"]
     if not issues:
@@ -72,9 +74,8 @@ def _print(summary: dict, limit: int) -> None:  # type: ignore[type-arg]
         detail.add_column(column, overflow="fold")
     shown = issues if limit == 0 else issues[:limit]
     for i in shown:
-        detail.add_row(
-            i["file"] or "", str(i["row"] or ""), i["column"] or "", i["message"], i["hint"]
-        )
+        cells = (i["file"] or "", str(i["row"] or ""), i["column"] or "", i["message"], i["hint"])
+        detail.add_row(*(Text(c) for c in cells))
     console.out().print(detail)
     if len(shown) < len(issues):
         console.say(
