@@ -41,13 +41,16 @@ class Config:
     tables: dict[str, str] = field(default_factory=dict)
     # table -> canonical column -> column name in the export
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    # table -> canonical column -> one value for every row, when the export has no such column
+    defaults: dict[str, dict[str, str]] = field(default_factory=dict)
     # table -> column -> canonical value -> values in the export
     values: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
     source: Path | None = None
 
 
-SETTINGS = {f.name for f in fields(Config)} - {"tables", "columns", "values", "source"}
-SECTIONS = {"settings", "tables", "columns", "values"}
+MAPPINGS = {"tables", "columns", "defaults", "values"}
+SETTINGS = {f.name for f in fields(Config)} - MAPPINGS - {"source"}
+SECTIONS = {"settings"} | MAPPINGS
 
 
 def _check_keys(keys: set[str], known: set[str], where: str, path: Path) -> None:
@@ -85,13 +88,13 @@ def load_config(path: Path | None) -> Config:
     _check_keys(set(settings), SETTINGS, "[settings]", path)
     from csmetrics_cli.contracts.schema import SCHEMAS
 
-    tables = raw.get("tables", {})
-    columns = raw.get("columns", {})
-    values = raw.get("values", {})
-    for section in (tables, columns, values):
+    maps = {name: raw.get(name, {}) for name in MAPPINGS}
+    for section in maps.values():
         _check_keys(set(section), set(SCHEMAS), "table names", path)
-    for table, mapping in columns.items():
-        _check_keys(set(mapping), set(SCHEMAS[table].column_names), f"[columns.{table}]", path)
+    for name in ("columns", "defaults"):
+        for table, mapping in maps[name].items():
+            known = set(SCHEMAS[table].column_names)
+            _check_keys(set(mapping), known, f"[{name}.{table}]", path)
     if "activity_events" in settings:
         settings["activity_events"] = tuple(settings["activity_events"])
     if settings.get("date_order") not in (None, "MDY", "DMY", "YMD"):
@@ -101,6 +104,6 @@ def load_config(path: Path | None) -> Config:
             detail=f"date_order must be MDY, DMY or YMD, not {settings['date_order']!r}",
         )
     try:
-        return Config(**settings, tables=tables, columns=columns, values=values, source=path)
+        return Config(**settings, **maps, source=path)
     except TypeError as exc:
         raise fatal("bad_config", file=str(path), detail=str(exc)) from exc

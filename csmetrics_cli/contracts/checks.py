@@ -152,6 +152,9 @@ def check_table(
     mapping = map_headers(raw, schema, config)
     frame = raw.frame.rename(columns=mapping)
     frame = frame.loc[:, ~frame.columns.duplicated()]
+    for column, value in config.defaults.get(schema.name, {}).items():
+        if column not in frame.columns:  # e.g. survey_type = "nps" for a one-survey export
+            frame[column] = str(value)
     present = set(frame.columns)
     for col in schema.columns:
         if col.required and col.name not in present:

@@ -139,9 +139,7 @@ SCHEMAS: dict[str, TableSchema] = {
         TableSchema(
             "surveys",
             (
-                Column(
-                    "response_id", "id", required=True, not_blank=True, unique=True, aliases=("id",)
-                ),
+                Column("response_id", "id", unique=True, aliases=("id",)),
                 Column("customer_id", "id", aliases=_CUSTOMER_ID),
                 Column(
                     "survey_type",
