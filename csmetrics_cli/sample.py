@@ -25,18 +25,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from csmetrics_cli.contracts.schema import SCHEMAS
+
 Arr = npt.NDArray[Any]
 
-TABLES = (
-    "customers",
-    "subscriptions",
-    "invoices",
-    "surveys",
-    "tickets",
-    "events",
-    "onboarding",
-    "costs",
-)
+TABLES = tuple(SCHEMAS)  # the canonical tables, in SPEC order
 COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": (
         "customer_id",

@@ -23,18 +23,10 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.problems import fatal
 
-TABLES = (
-    "customers",
-    "subscriptions",
-    "invoices",
-    "surveys",
-    "tickets",
-    "events",
-    "onboarding",
-    "costs",
-)
+TABLES = tuple(SCHEMAS)  # the canonical tables, in SPEC order
 
 # Longest first, so "x.csv.gz" is not read as stem "x.csv".
 EXTENSIONS = (".csv.gz", ".csv", ".tsv", ".txt", ".xlsx", ".parquet")
