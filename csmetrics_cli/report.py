@@ -5,6 +5,7 @@ The CLI commands are thin shells over these functions; tests call them directly 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -46,7 +47,7 @@ def open_dataset(
     """Find the tables and the config for a --data path."""
     cfg = load_config(find_config(config, data))
     if encoding:
-        cfg = type(cfg)(**{**cfg.__dict__, "encoding": encoding})
+        cfg = dataclasses.replace(cfg, encoding=encoding)
     return Dataset.open(data, cfg, progress)
 
 

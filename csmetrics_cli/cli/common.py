@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,9 +78,11 @@ def emit(
 
         from csmetrics_cli.render.table import tables
 
-        text = Console(width=160, no_color=True, record=True, file=open_devnull())
-        text.print(tables(frame, currency, meta.get("title", "")))
-        payload = text.export_text().encode("utf-8")
+        buffer = io.StringIO()
+        Console(file=buffer, width=160, no_color=True).print(
+            tables(frame, currency, meta.get("title", ""))
+        )
+        payload = buffer.getvalue().encode("utf-8")
     if output is None:
         import sys
 
@@ -90,12 +93,6 @@ def emit(
     target = resolve_output(output, f"{name}.{fmt.value if fmt is not Format.table else 'txt'}")
     write_atomic(target, payload, inputs)
     console.say(f"Wrote {target}")
-
-
-def open_devnull() -> Any:
-    import os
-
-    return open(os.devnull, "w")
 
 
 def raise_usage(message: str, hint: str | None = None) -> None:

@@ -30,6 +30,7 @@ def explain(
     from csmetrics_cli.engine.context import Context
     from csmetrics_cli.metrics.compute import compute
     from csmetrics_cli.render.cells import human, is_null
+    from csmetrics_cli.render.flat import records
     from csmetrics_cli.report import select_metrics
 
     periods = options.resolve_periods(period, None, None)
@@ -46,7 +47,7 @@ def explain(
     if as_json:
         who = [] if detail is None else json.loads(detail.head(top).to_json(orient="records"))
         body = {"id": spec.id, "name": spec.name, "formula": spec.formula, "unit": spec.unit,
-                "values": json.loads(_records(rows)), "customers": who}  # fmt: skip
+                "values": records(rows), "customers": who}  # fmt: skip
         print(json.dumps(body, indent=2))
         return
     from rich.markup import escape
@@ -81,9 +82,3 @@ def explain(
         table.add_row("total", f"{detail['m0'].sum():,.2f}", f"{detail['m1'].sum():,.2f}",
                       f"{detail['amount'].sum():,.2f}")  # fmt: skip
         out.print(table)
-
-
-def _records(rows) -> str:  # type: ignore[no-untyped-def]
-    from csmetrics_cli.render.flat import records
-
-    return json.dumps(records(rows))

@@ -213,10 +213,8 @@ def _monthly_churn(ctx: Context) -> pd.Series:
         if not calendar:
             # Shorter than a month: scale the period's own churn to a month.
             m = measures(ctx)
-            days = pd.Series(
-                [p.days for p in ctx.periods for _ in ctx.grid().levels[1]],
-                index=m.index,
-            ).reindex(m.index)
+            length = {p.label: p.days for p in ctx.periods}
+            days = pd.Series(m.index.get_level_values("period").map(length), index=m.index)
             rate = m["churned_customers"] / m["customers_start"].where(m["customers_start"] > 0)
             return rate * DAYS_PER_MONTH / days
         months = sorted({mp for p in ctx.periods for mp in p.months()})
