@@ -206,3 +206,21 @@ def test_explain_lists_the_churned_customers(capsys, data):
     assert code == 0
     body = json.loads(out)
     assert {c["customer_id"]: c["amount"] for c in body["customers"]} == {"B": 200, "J": 100}
+
+
+def test_explain_nps_lists_the_answers(capsys, tmp_path):
+    folder = write_tables(tmp_path, subscriptions="""
+        subscription_id,customer_id,mrr,start_date
+        s1,A,10,2024-01-01
+    """, surveys="""
+        response_id,customer_id,survey_type,score,responded_at
+        r1,A,nps,10,2024-06-03
+        r2,,nps,3,2024-06-04
+        r3,A,nps,8,2024-05-30
+    """)  # fmt: skip
+    code, out, _ = run(capsys, "explain", "nps", "-d", str(folder), "-p", "2024-06", "--json")
+    assert code == 0
+    body = json.loads(out)
+    assert body["values"][0]["value"] == 0  # one promoter, one detractor
+    answers = {(a["responded_at"], a["score"], a["group"]) for a in body["customers"]}
+    assert answers == {("2024-06-03", 10, "promoter"), ("2024-06-04", 3, "detractor")}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from csmetrics_cli.cli import common, console, options
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def explain(
@@ -38,12 +41,15 @@ def explain(
     ds = common.load_data(data, config, encoding)
     ctx = Context(ds, periods, by)
     rows = compute(ctx, [spec])
-    detail = (
-        spec.detail(ctx) if spec.detail is not None and not rows["note"].notna().all() else None
-    )
+    computed = spec.detail is not None and rows["value"].notna().any()
+    detail = spec.detail(ctx) if computed and spec.detail is not None else None
     common.report_issues(ds, strict=False)
     if detail is not None:
-        detail = detail.sort_values("amount", ascending=False, key=abs)
+        detail = detail[detail["period"].isin(rows["period"])]
+        if "amount" in detail:
+            detail = detail.sort_values("amount", ascending=False, key=abs)
+        for column in detail.select_dtypes("datetime").columns:  # days, not epoch numbers
+            detail[column] = detail[column].dt.strftime("%Y-%m-%d")
     if as_json:
         who = [] if detail is None else json.loads(detail.head(top).to_json(orient="records"))
         body = {"id": spec.id, "name": spec.name, "formula": spec.formula, "unit": spec.unit,
@@ -51,7 +57,6 @@ def explain(
         print(json.dumps(body, indent=2))
         return
     from rich.markup import escape
-    from rich.text import Text
 
     out = console.out()
     out.print(f"[bold]{spec.name}[/] ([cyan]{spec.id}[/], {spec.family}, {spec.unit})")
@@ -67,18 +72,30 @@ def explain(
             line += f"  ({escape(r.note)})"
         out.print(line, highlight=False)
     if detail is not None and len(detail):
-        from rich.table import Table
+        _print_detail(detail, spec.id, top)
 
-        table = Table(
-            title=f"Customers behind {spec.id} (top {top} of {len(detail):,})", title_justify="left"
-        )
-        for column in ("customer_id", "m0", "m1", "amount"):
-            table.add_column(column, justify="left" if column == "customer_id" else "right")
-        for d in detail.head(top).itertuples(index=False):
-            table.add_row(
-                Text(str(d.customer_id)), f"{d.m0:,.2f}", f"{d.m1:,.2f}", f"{d.amount:,.2f}"
-            )
+
+def _print_detail(detail: pd.DataFrame, metric: str, top: int) -> None:
+    """The rows behind a metric, biggest first, with totals of the numeric columns."""
+    import pandas as pd
+    from rich.table import Table
+    from rich.text import Text
+
+    columns = [c for c in detail.columns if c != "period"]
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(detail[c])]
+    title = f"Behind {metric} (top {top} of {len(detail):,})"
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, justify="right" if column in numeric else "left")
+
+    def cell(column: str, value: object) -> Text:
+        return Text(f"{value:,.2f}" if column in numeric else str(value))
+
+    for row in detail.head(top)[columns].itertuples(index=False):
+        table.add_row(*(cell(c, v) for c, v in zip(columns, row, strict=True)))
+    if "amount" in numeric:  # money movements add up; scores do not
         table.add_section()
-        table.add_row("total", f"{detail['m0'].sum():,.2f}", f"{detail['m1'].sum():,.2f}",
-                      f"{detail['amount'].sum():,.2f}")  # fmt: skip
-        out.print(table)
+        totals = [cell(c, detail[c].sum()) if c in numeric else Text("") for c in columns]
+        totals[0] = Text("total")
+        table.add_row(*totals)
+    console.out().print(table)

@@ -6,6 +6,8 @@ customers paying at that snapshot are counted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +33,17 @@ def scored(ctx: Context) -> pd.DataFrame:
         return pd.concat(parts, ignore_index=True)
 
     return ctx.memo("health_scores", build)
+
+
+def _detail(band: str | None) -> Callable[[Context], pd.DataFrame]:
+    """The scored customers (of one band) behind a health metric, lowest score first."""
+
+    def detail(ctx: Context) -> pd.DataFrame:
+        rows = scored(ctx)
+        rows = rows if band is None else rows[rows["band"] == band]
+        return rows.sort_values("score")[["period", "customer_id", "score", "band", "mrr"]]
+
+    return detail
 
 
 def _counts(ctx: Context) -> pd.DataFrame:
@@ -61,17 +74,18 @@ def _mean_score(ctx: Context) -> pd.DataFrame:
 register(
     MetricSpec("customer_health_score", "Customer health score", "health", "score",
                "mean health score (0-100) over customers paying at the end snapshot", SUBS,
-               _mean_score),
+               _mean_score, detail=_detail(None)),
     MetricSpec("healthy_customers", "Healthy customers", "health", "customers",
                "paying customers with score >= 70 (config health_bands.healthy)", SUBS,
-               lambda ctx: measure(_counts(ctx)["healthy"])),
+               lambda ctx: measure(_counts(ctx)["healthy"]), detail=_detail("healthy")),
     MetricSpec("needs_attention_customers", "Needs-attention customers", "health", "customers",
                "paying customers with 40 <= score < 70", SUBS,
-               lambda ctx: measure(_counts(ctx)["needs_attention"])),
+               lambda ctx: measure(_counts(ctx)["needs_attention"]),
+               detail=_detail("needs_attention")),
     MetricSpec("at_risk_customers", "At-risk customers", "health", "customers",
                "paying customers with score < 40 (config health_bands.at_risk)", SUBS,
-               lambda ctx: measure(_counts(ctx)["at_risk"])),
+               lambda ctx: measure(_counts(ctx)["at_risk"]), detail=_detail("at_risk")),
     MetricSpec("at_risk_mrr", "At-risk MRR", "health", "currency",
                "sum of MRR at the end snapshot over at-risk customers", SUBS,
-               lambda ctx: measure(_counts(ctx)["at_risk_mrr"])),
+               lambda ctx: measure(_counts(ctx)["at_risk_mrr"]), detail=_detail("at_risk")),
 )  # fmt: skip

@@ -40,6 +40,14 @@ def _rescaled_note(counts: pd.Series, scale: str) -> pd.Series:
     return text.where(counts > 0, None)
 
 
+def _nps_detail(ctx: Context) -> pd.DataFrame:
+    """The answers behind NPS: who answered what, and whether it promotes or detracts."""
+    rows = _responses(ctx, "nps")
+    score = rows["score"] * NPS_SCALE / rows["scale_max"]
+    group = np.select([score >= 9, score <= 6], ["promoter", "detractor"], "passive")
+    return rows.assign(group=group)[["period", "customer_id", "responded_at", "score", "group"]]
+
+
 def nps_counts(ctx: Context) -> pd.DataFrame:
     """Per (period, segment): responses, promoters (9-10), detractors (0-6), rescaled."""
 
@@ -179,16 +187,16 @@ def _fcr(ctx: Context) -> pd.DataFrame:
 register(
     MetricSpec("nps", "Net Promoter Score", "satisfaction", "points",
                "% promoters (9-10) - % detractors (0-6) over nps responses dated in the period",
-               SURVEYS, lambda ctx: _nps_ratio(ctx, "nps")),
+               SURVEYS, lambda ctx: _nps_ratio(ctx, "nps"), detail=_nps_detail),
     MetricSpec("nps_responses", "NPS responses", "satisfaction", "count",
                "nps responses dated in the period (each response counts)", SURVEYS,
-               _nps_responses),
+               _nps_responses, detail=_nps_detail),
     MetricSpec("nps_promoters_pct", "NPS promoters", "satisfaction", "%",
                "nps responses scoring 9-10 / nps responses x 100", SURVEYS,
-               lambda ctx: _nps_ratio(ctx, "promoters")),
+               lambda ctx: _nps_ratio(ctx, "promoters"), detail=_nps_detail),
     MetricSpec("nps_detractors_pct", "NPS detractors", "satisfaction", "%",
                "nps responses scoring 0-6 / nps responses x 100", SURVEYS,
-               lambda ctx: _nps_ratio(ctx, "detractors")),
+               lambda ctx: _nps_ratio(ctx, "detractors"), detail=_nps_detail),
     MetricSpec("nps_margin_of_error", "NPS margin of error (95%)", "satisfaction", "points",
                "1.96 x sqrt((p' + d' - (p' - d')^2) / n') x 100, n' = n + 3,"
                " p' = (promoters + 0.75) / n', d' = (detractors + 0.75) / n'", SURVEYS,
