@@ -205,3 +205,19 @@ def test_successful_write_replaces_the_file(tmp_path):
     write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["report.csv"]
+
+
+def test_events_read_only_known_columns(tmp_path):
+    from csmetrics_cli.config import Config
+    from csmetrics_cli.contracts.dataset import Dataset
+
+    folder = write_tables(tmp_path, subscriptions="""
+        subscription_id,customer_id,mrr,start_date
+        s1,A,10,2024-01-01
+    """, events="""
+        Timestamp,User,customer_id,properties,event,feature,ip
+        2024-06-01T10:00:00,u1,A,"{""x"": 1}",click,api,1.2.3.4
+    """)  # fmt: skip
+    events = Dataset.open(folder, Config()).table("events")
+    assert events is not None
+    assert sorted(events.columns) == ["customer_id", "event", "feature", "timestamp", "user_id"]

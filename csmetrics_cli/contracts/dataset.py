@@ -108,7 +108,11 @@ class Dataset:
             customer_ids = pd.Index(customers["customer_id"]) if customers is not None else None
         try:
             with self.progress(f"Reading {source.label}"):
-                raw = read_table(source, encoding=self.config.encoding)
+                schema = SCHEMAS[name]
+                usecols = None
+                if schema.known_columns_only:
+                    usecols = schema.header_names(self.config.columns.get(name, {}))
+                raw = read_table(source, encoding=self.config.encoding, usecols=usecols)
                 checked = check_table(raw, self.config, customer_ids)
         except InputError as exc:
             # An optional table that cannot be read makes its metrics unavailable, not the report.

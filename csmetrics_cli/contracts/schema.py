@@ -29,6 +29,8 @@ class TableSchema:
     name: str
     columns: tuple[Column, ...]
     refers_to_customers: bool = True
+    # Read only the columns csm knows (events exports can be wide and tens of millions long).
+    known_columns_only: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -36,6 +38,11 @@ class TableSchema:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def header_names(self, configured: dict[str, str]) -> set[str]:
+        """Every header that can hold one of this table's columns: names, aliases, mappings."""
+        names = {name for c in self.columns for name in (c.name, *c.aliases)}
+        return names | set(configured.values())
 
 
 _CUSTOMER_ID = ("customer", "customerid", "account_id", "accountid", "client_id", "company_id")
@@ -190,6 +197,7 @@ SCHEMAS: dict[str, TableSchema] = {
                 Column("event", aliases=("event_name", "name")),
                 Column("feature"),
             ),
+            known_columns_only=True,
         ),
         TableSchema(
             "onboarding",
