@@ -42,6 +42,9 @@ def report(
     from csmetrics_cli.report import build_report, quality_summary, select_metrics
 
     periods = options.resolve_periods(period, from_, to)
+    fmt_ = options.pick_format(fmt, output)
+    if fmt_ is options.Format.xlsx and output is None:
+        common.raise_usage("xlsx needs --output FILE (a workbook is not printable)")
     ids = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     specs = select_metrics(family.value if family else None, ids)
     ds = common.load_data(data, config, encoding)
@@ -56,5 +59,4 @@ def report(
         "data_quality": quality_summary(ds) | {"issues": len(ds.issues)},
         "title": f"csm report {span}" + (f" by {by}" if by else ""),
     }
-    fmt_ = options.pick_format(fmt, output)
     common.emit(frame, fmt_, output, f"csm-report-{span}", meta, ds, ds.config.currency)
