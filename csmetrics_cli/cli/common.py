@@ -60,8 +60,6 @@ def emit(
 
         console.out().print(tables(frame, currency, meta.get("title", "")))
         return
-    if fmt is Format.xlsx and output is None:
-        raise_usage("xlsx needs --output FILE (a workbook is not printable)")
     payload: bytes
     if fmt is Format.csv:
         payload = flat.to_csv(frame)
