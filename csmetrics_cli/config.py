@@ -103,6 +103,15 @@ def load_config(path: Path | None) -> Config:
             file=str(path),
             detail=f"date_order must be MDY, DMY or YMD, not {settings['date_order']!r}",
         )
+    if "timezone" in settings:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(settings["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            detail = f"unknown timezone {settings['timezone']!r}"
+            raise fatal("bad_config", file=str(path), detail=detail,
+                        hint="use an IANA name such as UTC or Europe/Berlin") from exc  # fmt: skip
     try:
         return Config(**settings, **maps, source=path)
     except TypeError as exc:

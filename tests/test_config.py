@@ -93,3 +93,8 @@ def test_bad_toml_and_bad_date_order(tmp_path):
         _config(tmp_path, "[settings\n")
     with pytest.raises(InputError, match="date_order"):
         _config(tmp_path, '[settings]\ndate_order = "YDM"\n')
+
+
+def test_unknown_timezone_is_a_config_error(tmp_path):
+    with pytest.raises(InputError, match="Mars/Olympus"):
+        _config(tmp_path, '[settings]\ntimezone = "Mars/Olympus"\n')

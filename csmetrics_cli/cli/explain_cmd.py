@@ -36,9 +36,9 @@ def explain(
     from csmetrics_cli.render.flat import records
     from csmetrics_cli.report import select_metrics
 
-    periods = options.resolve_periods(period, None, None)
     spec = select_metrics(None, [metric])[0]
     ds = common.load_data(data, config, encoding)
+    periods = options.resolve_periods(period, None, None, ds.config.timezone)
     ctx = Context(ds, periods, by)
     rows = compute(ctx, [spec])
     computed = spec.detail is not None and rows["value"].notna().any()

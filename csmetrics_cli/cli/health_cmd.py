@@ -44,8 +44,8 @@ def health(
 
     if band is not None and band not in BANDS:
         common.raise_usage(f"unknown band '{band}'", f"one of: {', '.join(BANDS)}")
-    periods = options.resolve_periods(period, from_, to)
     ds = common.load_data(data, config, encoding)
+    periods = options.resolve_periods(period, from_, to, ds.config.timezone)
     model = HealthModel.from_config(ds.config)
     from csmetrics_cli.engine.context import Context
 

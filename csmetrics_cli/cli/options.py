@@ -61,20 +61,29 @@ Strict = Annotated[
 ]
 
 
-def resolve_periods(period: str | None, first: str | None, last: str | None) -> list:  # type: ignore[type-arg]
-    """--period, or --from/--to for one period per month; bad text is a usage error (exit 2)."""
+def resolve_periods(
+    period: str | None, first: str | None, last: str | None, timezone: str = "UTC"
+) -> list:  # type: ignore[type-arg]
+    """--period, or --from/--to for one period per month; bad text is a usage error (exit 2).
+
+    Relative periods (last-month...) count from today in the reporting time zone.
+    """
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from csmetrics_cli.periods import PeriodError, month_range, parse_period
 
+    today = datetime.now(ZoneInfo(timezone)).date()
     try:
         if first or last:
             if period:
                 raise typer.BadParameter("give either --period or --from/--to, not both")
             if not (first and last):
                 raise typer.BadParameter("--from and --to go together")
-            return month_range(first, last)
+            return month_range(first, last, today)
         if not period:
             raise typer.BadParameter("--period is required (or --from and --to)")
-        return [parse_period(period)]
+        return [parse_period(period, today)]
     except PeriodError as exc:
         raise typer.BadParameter(str(exc)) from exc
 

@@ -41,13 +41,13 @@ def report(
     """
     from csmetrics_cli.report import build_report, quality_summary, select_metrics
 
-    periods = options.resolve_periods(period, from_, to)
     fmt_ = options.pick_format(fmt, output)
     if fmt_ is options.Format.xlsx and output is None:
         common.raise_usage("xlsx needs --output FILE (a workbook is not printable)")
     ids = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     specs = select_metrics(family.value if family else None, ids)
     ds = common.load_data(data, config, encoding)
+    periods = options.resolve_periods(period, from_, to, ds.config.timezone)
     frame = build_report(ds, periods, specs, segment_by=by, compare=compare)
     common.report_issues(ds, strict)
     labels = [p.label for p in periods]
