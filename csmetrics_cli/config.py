@@ -7,13 +7,12 @@ never silently falls back to a default.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from csmetrics_cli.problems import fatal
+from csmetrics_cli.problems import closest, fatal
 
 CONFIG_NAME = "csm.toml"
 
@@ -55,8 +54,8 @@ SECTIONS = {"settings"} | MAPPINGS
 
 def _check_keys(keys: set[str], known: set[str], where: str, path: Path) -> None:
     for key in sorted(keys - known):
-        close = difflib.get_close_matches(key, sorted(known), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(known))}"
+        close = closest(key, sorted(known))
+        hint = f"did you mean '{close}'?" if close else f"known keys: {', '.join(sorted(known))}"
         raise fatal(
             "bad_config", file=str(path), detail=f"unknown key '{key}' in {where}", hint=hint
         )

@@ -7,6 +7,8 @@ boundary turns either into messages and exit codes.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -247,6 +249,12 @@ class UsageError(CsmError):
     """The command line asks for something impossible (exit 2)."""
 
     exit_code = 2
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice most like `word`, for "did you mean" hints (None when nothing is close)."""
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return found[0] if found else None
 
 
 def fatal(code: str, **fields: Any) -> InputError:

@@ -6,7 +6,6 @@ The CLI commands are thin shells over these functions; tests call them directly 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -20,7 +19,7 @@ from csmetrics_cli.engine.context import Context
 from csmetrics_cli.metrics import registry
 from csmetrics_cli.metrics.compute import compute, with_previous
 from csmetrics_cli.periods import Period
-from csmetrics_cli.problems import CsmError, UsageError
+from csmetrics_cli.problems import CsmError, UsageError, closest
 
 SAMPLE_DIR = Path("sample_data")
 
@@ -59,8 +58,8 @@ def select_metrics(family: str | None, ids: list[str] | None) -> list[registry.M
         )
     for metric_id in ids or []:
         if metric_id not in registry.REGISTRY:
-            close = difflib.get_close_matches(metric_id, list(registry.REGISTRY), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "`csm metrics` lists the ids"
+            close = closest(metric_id, registry.REGISTRY)
+            hint = f"did you mean '{close}'?" if close else "`csm metrics` lists the ids"
             raise UsageError(f"unknown metric '{metric_id}'", hint=hint)
     specs = registry.select(ids, family)
     if not specs:
@@ -92,8 +91,8 @@ def build_report(
     if segment_by is not None:
         allowed = segment_columns(data)
         if segment_by not in allowed:
-            close = difflib.get_close_matches(segment_by, allowed, n=1)
-            hint = (f"did you mean '{close[0]}'? " if close else "") + (
+            close = closest(segment_by, allowed)
+            hint = (f"did you mean '{close}'? " if close else "") + (
                 f"segment columns here: {', '.join(allowed) or 'none'}")  # fmt: skip
             raise UsageError(f"cannot segment by '{segment_by}'", hint=hint)
     frame = compute(Context(data, periods, segment_by), specs)

@@ -7,7 +7,6 @@ loops over the (few) bad rows to build their messages.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.schema import SCHEMAS, Column, TableSchema
 from csmetrics_cli.io.parse import normalise_header, parse_bools, parse_dates, parse_numbers
 from csmetrics_cli.io.readers import RawTable
-from csmetrics_cli.problems import Issue, fatal, make_issue
+from csmetrics_cli.problems import Issue, closest, fatal, make_issue
 
 # Spellings of billing intervals seen in billing exports, mapped onto the canonical ones.
 INTERVAL_SYNONYMS = {
@@ -81,17 +80,14 @@ def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str,
 
 
 def _missing_column(raw: RawTable, schema: TableSchema, column: str) -> Exception:
-    headers = [str(h) for h in raw.frame.columns]
-    close = difflib.get_close_matches(
-        column, {normalise_header(h): h for h in headers}.keys(), n=1, cutoff=0.5
-    )
-    original = {normalise_header(h): h for h in headers}
+    """missing_column, suggesting the header most like the column and the csm.toml line."""
+    original = {normalise_header(str(h)): str(h) for h in raw.frame.columns}
+    close = closest(column, original, cutoff=0.5)
     hint = f'map it in csm.toml under [columns.{schema.name}] ({column} = "<header>")'
     if close:
-        suggestion = original[close[0]]
         hint = (
-            f"did you mean '{suggestion}'? add to csm.toml: "
-            f'[columns.{schema.name}] {column} = "{suggestion}"'
+            f"did you mean '{original[close]}'? add to csm.toml: "
+            f'[columns.{schema.name}] {column} = "{original[close]}"'
         )
     return fatal(
         "missing_column", table=schema.name, file=raw.source.label, column=column, hint=hint

@@ -6,7 +6,6 @@ The data-quality report (rows read, rows excluded, issues) accumulates as tables
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from csmetrics_cli.contracts.checks import check_table
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, find_sources
 from csmetrics_cli.io.readers import read_table
-from csmetrics_cli.problems import InputError, Issue, fatal
+from csmetrics_cli.problems import InputError, Issue, closest, fatal
 
 REQUIRED_TABLES = ("subscriptions",)
 
@@ -52,10 +51,10 @@ def _named_source(root: Path, table: str, name: str) -> Source:
 def _table_hint(root: Path, table: str) -> str:
     """Suggest the file that probably holds `table`, and how to say so in csm.toml."""
     names = sorted(p.name for p in root.iterdir() if p.is_file()) if root.is_dir() else []
-    close = difflib.get_close_matches(table, names, n=1, cutoff=0.4)
+    close = closest(table, names, cutoff=0.4)
     if close:
-        return (f"did you mean {close[0]}? rename it to {table}.csv, or add to csm.toml: "
-                f'[tables] {table} = "{close[0]}"')  # fmt: skip
+        return (f"did you mean {close}? rename it to {table}.csv, or add to csm.toml: "
+                f'[tables] {table} = "{close}"')  # fmt: skip
     shown = ", ".join(names[:8]) or "no files"
     return f"name the file {table}.csv (or .xlsx/.parquet/.csv.gz); found: {shown}"
 
