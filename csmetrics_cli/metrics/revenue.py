@@ -29,6 +29,7 @@ DAYS_PER_MONTH = 365.25 / 12
 SUBS = ("subscriptions",)
 NO_START = "no paying customers at the start snapshot"
 NO_START_MRR = "no MRR at the start snapshot"
+NO_END = "no paying customers at the end snapshot"
 
 
 def _days(dates: list[date]) -> np.ndarray:
@@ -109,7 +110,13 @@ def measures(ctx: Context) -> pd.DataFrame:
             "contraction_mrr": ("contraction", "sum"),
             "churned_mrr": ("churn_m0", "sum"),
         }
-        return ctx.aggregate(mov, aggs)
+        m = ctx.aggregate(mov, aggs)
+        # The MRR bridge terms the retention ratios name as their numerators.
+        m["net_change_mrr"] = m["expansion_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
+        m["net_retained_mrr"] = m["start_mrr"] + m["net_change_mrr"]
+        m["gross_retained_mrr"] = m["start_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
+        m["lost_mrr"] = m["churned_mrr"] + m["contraction_mrr"]
+        return m
 
     return ctx.memo("revenue_measures", build)
 
@@ -129,49 +136,19 @@ def _movement_detail(flag: str, amount: str) -> Callable[[Context], pd.DataFrame
     return detail
 
 
-def _retention(ctx: Context) -> pd.DataFrame:
-    m = measures(ctx)
-    return ratio(m["retained_customers"], m["customers_start"], zero_note=NO_START)
+def _rate(numerator: str, denominator: str, zero_note: str, scale: float = 100.0) -> Compute:
+    """measures[numerator] / measures[denominator] x scale (a percentage by default)."""
 
+    def compute(ctx: Context) -> pd.DataFrame:
+        m = measures(ctx)
+        return ratio(m[numerator], m[denominator], scale=scale, zero_note=zero_note)
 
-def _churn(ctx: Context) -> pd.DataFrame:
-    m = measures(ctx)
-    return ratio(m["churned_customers"], m["customers_start"], zero_note=NO_START)
+    return compute
 
 
 def _arr(ctx: Context) -> pd.DataFrame:
     m = measures(ctx)
     return result(m["mrr"] * 12, m["mrr"], None)
-
-
-def _arpu(ctx: Context) -> pd.DataFrame:
-    m = measures(ctx)
-    return ratio(
-        m["mrr"], m["customers_end"], scale=1.0, zero_note="no paying customers at the end snapshot"
-    )
-
-
-def _expansion_rate(ctx: Context) -> pd.DataFrame:
-    m = measures(ctx)
-    net = m["expansion_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
-    return ratio(net, m["start_mrr"], zero_note=NO_START_MRR)
-
-
-def _nrr(ctx: Context) -> pd.DataFrame:
-    m = measures(ctx)
-    kept = m["start_mrr"] + m["expansion_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
-    return ratio(kept, m["start_mrr"], zero_note=NO_START_MRR)
-
-
-def _grr(ctx: Context) -> pd.DataFrame:
-    m = measures(ctx)
-    kept = m["start_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
-    return ratio(kept, m["start_mrr"], zero_note=NO_START_MRR)
-
-
-def _revenue_churn(ctx: Context) -> pd.DataFrame:
-    m = measures(ctx)
-    return ratio(m["churned_mrr"] + m["contraction_mrr"], m["start_mrr"], zero_note=NO_START_MRR)
 
 
 def _renewal(ctx: Context) -> pd.DataFrame:
@@ -324,10 +301,12 @@ register(
                _measure("acquired_customers"), detail=_movement_detail("acquired", "m1")),
     MetricSpec("customer_retention_rate", "Customer retention rate", "revenue", "%",
                "customers paying at both snapshots / customers_start x 100", SUBS,
-               _retention, detail=_movement_detail("paying_start", "m1")),
+               _rate("retained_customers", "customers_start", NO_START),
+               detail=_movement_detail("paying_start", "m1")),
     MetricSpec("customer_churn_rate", "Customer churn rate", "revenue", "%",
                "churned_customers / customers_start x 100", SUBS,
-               _churn, detail=_movement_detail("churned", "m0")),
+               _rate("churned_customers", "customers_start", NO_START),
+               detail=_movement_detail("churned", "m0")),
     MetricSpec("renewal_rate", "Renewal rate", "revenue", "%",
                "customers with a term_end in the period paying on that day (or renewed = true)"
                " / customers with a term_end in the period x 100",
@@ -336,7 +315,8 @@ register(
                "sum of m1 (MRR at the end snapshot)", SUBS,
                _measure("mrr"), detail=_movement_detail("paying_end", "m1")),
     MetricSpec("arr", "ARR", "revenue", "currency", "mrr x 12", SUBS, _arr),
-    MetricSpec("arpu", "ARPU", "revenue", "currency", "mrr / customers_end", SUBS, _arpu),
+    MetricSpec("arpu", "ARPU", "revenue", "currency", "mrr / customers_end", SUBS,
+               _rate("mrr", "customers_end", NO_END, scale=1.0)),
     MetricSpec("new_mrr", "New MRR", "revenue", "currency",
                "sum of m1 over new customers", SUBS,
                _measure("new_mrr"), detail=_movement_detail("new", "m1")),
@@ -354,14 +334,17 @@ register(
                _measure("churned_mrr"), detail=_movement_detail("churned", "m0")),
     MetricSpec("expansion_revenue_rate", "Expansion revenue rate", "revenue", "%",
                "(expansion_mrr - contraction_mrr - churned_mrr) / start MRR x 100", SUBS,
-               _expansion_rate),
+               _rate("net_change_mrr", "start_mrr", NO_START_MRR)),
     MetricSpec("net_revenue_retention", "Net revenue retention", "revenue", "%",
                "(start MRR + expansion - contraction - churned) / start MRR x 100", SUBS,
-               _nrr, detail=_movement_detail("paying_start", "m1")),
+               _rate("net_retained_mrr", "start_mrr", NO_START_MRR),
+               detail=_movement_detail("paying_start", "m1")),
     MetricSpec("gross_revenue_retention", "Gross revenue retention", "revenue", "%",
-               "(start MRR - contraction - churned) / start MRR x 100", SUBS, _grr),
+               "(start MRR - contraction - churned) / start MRR x 100", SUBS,
+               _rate("gross_retained_mrr", "start_mrr", NO_START_MRR)),
     MetricSpec("revenue_churn_rate", "Revenue churn rate", "revenue", "%",
-               "(churned_mrr + contraction_mrr) / start MRR x 100", SUBS, _revenue_churn),
+               "(churned_mrr + contraction_mrr) / start MRR x 100", SUBS,
+               _rate("lost_mrr", "start_mrr", NO_START_MRR)),
     MetricSpec("customer_lifetime_months", "Customer lifetime", "revenue", "months",
                "1 / monthly customer churn rate (mean of the monthly rates for longer periods)",
                SUBS, _lifetime),
@@ -382,7 +365,7 @@ register(
     MetricSpec("retention_cost_per_customer", "Retention cost per customer", "revenue",
                "currency", "retention costs dated in the period / customers_end", ("costs",),
                lambda ctx: _cost_ratio(ctx, "retention", "customers_end",
-                                       "no paying customers at the end snapshot")),
+                                       NO_END)),
     MetricSpec("ltv_to_cac", "LTV to CAC", "revenue", "ratio", "clv / cac", ("costs",),
                _ltv_to_cac),
 )  # fmt: skip
