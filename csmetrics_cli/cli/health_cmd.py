@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from csmetrics_cli.cli import common, console, options
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from csmetrics_cli.health.model import HealthModel
 
 
 def health(
@@ -58,7 +63,10 @@ def health(
         body = summarise(outcomes(ds, customers, days, months, model))
         body["horizon_months"] = months
         common.report_issues(ds, strict=False)
-        _print_backtest(body) if not as_json else print(json.dumps(body, indent=2))
+        if as_json:
+            print(json.dumps(body, indent=2))
+        else:
+            _print_backtest(body)
         return
     day = np.datetime64(periods[-1].end_snapshot, "D")
     frame = score(ds, customers, day, model)
@@ -74,7 +82,7 @@ def health(
         _print_customers(frame, str(day))
 
 
-def _records(frame, day: str, model) -> dict:  # type: ignore[no-untyped-def, type-arg]
+def _records(frame: pd.DataFrame, day: str, model: HealthModel) -> dict[str, Any]:
     from csmetrics_cli.health.model import COMPONENTS
 
     def num(v: float) -> float | None:
@@ -97,7 +105,7 @@ def _records(frame, day: str, model) -> dict:  # type: ignore[no-untyped-def, ty
             "customers": customers}  # fmt: skip
 
 
-def _print_customers(frame, day: str) -> None:  # type: ignore[no-untyped-def]
+def _print_customers(frame: pd.DataFrame, day: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -117,7 +125,7 @@ def _print_customers(frame, day: str) -> None:  # type: ignore[no-untyped-def]
     console.out().print(table)
 
 
-def _print_backtest(body: dict) -> None:  # type: ignore[type-arg]
+def _print_backtest(body: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"Backtest: churn within {body['horizon_months']} months by band",

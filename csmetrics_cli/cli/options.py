@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from csmetrics_cli import periods  # standard library only: fine on the --help path
+
 
 class Format(StrEnum):
     table = "table"
@@ -63,15 +65,13 @@ Strict = Annotated[
 
 def resolve_periods(
     period: str | None, first: str | None, last: str | None, timezone: str = "UTC"
-) -> list:  # type: ignore[type-arg]
+) -> list[periods.Period]:
     """--period, or --from/--to for one period per month; bad text is a usage error (exit 2).
 
     Relative periods (last-month...) count from today in the reporting time zone.
     """
     from datetime import datetime
     from zoneinfo import ZoneInfo
-
-    from csmetrics_cli.periods import PeriodError, month_range, parse_period
 
     today = datetime.now(ZoneInfo(timezone)).date()
     try:
@@ -80,11 +80,11 @@ def resolve_periods(
                 raise typer.BadParameter("give either --period or --from/--to, not both")
             if not (first and last):
                 raise typer.BadParameter("--from and --to go together")
-            return month_range(first, last, today)
+            return periods.month_range(first, last, today)
         if not period:
             raise typer.BadParameter("--period is required (or --from and --to)")
-        return [parse_period(period, today)]
-    except PeriodError as exc:
+        return [periods.parse_period(period, today)]
+    except periods.PeriodError as exc:
         raise typer.BadParameter(str(exc)) from exc
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,7 +43,7 @@ def validate(
         raise typer.Exit(1)
 
 
-def _print(summary: dict, limit: int) -> None:  # type: ignore[type-arg]
+def _print(summary: dict[str, Any], limit: int) -> None:
     from collections import Counter
 
     from rich.table import Table

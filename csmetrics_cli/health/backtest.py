@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +15,11 @@ from csmetrics_cli.health.model import BANDS, HealthModel, score
 
 
 def outcomes(
-    data: Dataset, customers: pd.Index, days: list[np.datetime64], horizon: int, model: HealthModel
+    data: Dataset,
+    customers: pd.Index,
+    days: Sequence[np.datetime64],
+    horizon: int,
+    model: HealthModel,
 ) -> pd.DataFrame:
     """Per (snapshot, paying customer): score, band, and whether it churned within `horizon`."""
     subs = data.table("subscriptions")
