@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from csmetrics_cli.api import report, select_metrics
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
 from csmetrics_cli.periods import month_range, parse_period
-from csmetrics_cli.report import build_report, select_metrics
 
 
 def write_tables(folder: Path, **tables: str) -> Path:
@@ -35,7 +35,7 @@ def run_report(
     """The long report frame for a folder of CSVs."""
     data = Dataset.open(folder, config or Config())
     periods = month_range(*trend) if trend else [parse_period(period or "2024-06")]
-    return build_report(data, periods, select_metrics(family, metrics), segment_by=by)
+    return report(data, periods, select_metrics(family, metrics), segment_by=by).frame
 
 
 def values(frame: pd.DataFrame, period: str | None = None, segment: str | None = None) -> dict:

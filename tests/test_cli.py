@@ -70,7 +70,7 @@ def test_report_csv_is_long_with_the_spec_header(capsys, data):
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["period", "segment_by", "segment", "metric", "item", "name",
-                             "family", "value", "unit"]  # fmt: skip
+                             "family", "value", "unit", "note"]  # fmt: skip
     mrr = {r["segment"]: float(r["value"]) for r in rows if r["metric"] == "mrr"}
     assert mrr == {"": 960, "enterprise": 210, "pro": 600, "starter": 150}
     assert {r["segment_by"] for r in rows} == {"plan"}
@@ -177,7 +177,7 @@ def test_xlsx_has_summary_and_family_sheets_without_formulas(capsys, tmp_path):
 def test_metrics_catalog_json(capsys):
     code, out, _ = run(capsys, "metrics", "--format", "json")
     assert code == 0
-    catalog = {m["id"]: m for m in json.loads(out)}
+    catalog = {m["id"]: m for m in json.loads(out)["metrics"]}
     assert catalog["net_revenue_retention"]["unit"] == "%"
     assert all(m["formula"] and m["unit"] and m["family"] for m in catalog.values())
 
@@ -224,3 +224,162 @@ def test_explain_nps_lists_the_answers(capsys, tmp_path):
     assert body["values"][0]["value"] == 0  # one promoter, one detractor
     answers = {(a["responded_at"], a["score"], a["group"]) for a in body["customers"]}
     assert answers == {("2024-06-03", 10, "promoter"), ("2024-06-04", 3, "detractor")}
+
+
+# --- one interface: the same options, formats and exit codes on every command ----------
+
+DATA_COMMANDS = {
+    "report": ["report", "-p", "2024-06", "--metrics", "mrr,customers_end"],
+    "explain": ["explain", "churned_customers", "-p", "2024-06"],
+    "health": ["health", "-p", "2024-06"],
+    "backtest": ["health", "--backtest", "--from", "2024-01", "--to", "2024-03"],
+    "validate": ["validate"],
+}
+
+
+def _with_data(name: str, data: Path) -> list[str]:
+    return [*DATA_COMMANDS[name], "-d", str(data)]
+
+
+@pytest.mark.parametrize("name", [*DATA_COMMANDS, "metrics"])
+def test_every_command_writes_json_equal_to_the_library_result(capsys, data, name):
+    from csmetrics_cli import api
+    from csmetrics_cli.periods import month_range, parse_period
+
+    args = ["metrics"] if name == "metrics" else _with_data(name, data)
+    code, out, _ = run(capsys, *args, "--format", "json")
+    assert code == 0
+    printed = json.loads(out)
+    ds = api.open_data(data)
+    june = parse_period("2024-06")
+    expected = {
+        "report": lambda: api.report(
+            ds, [june], api.select_metrics(None, ["mrr", "customers_end"])
+        ),  # noqa: E501
+        "explain": lambda: api.explain(
+            ds, api.select_metrics(None, ["churned_customers"])[0], june
+        ),  # noqa: E501
+        "health": lambda: api.health(ds, june),
+        "backtest": lambda: api.backtest(ds, month_range("2024-01", "2024-03"), 3),
+        "validate": lambda: api.validate(ds),
+        "metrics": lambda: api.metrics(),
+    }[name]()
+    assert printed == json.loads(json.dumps(expected.to_dict()))
+    # --json is the same as --format json, on every command
+    code, again, _ = run(capsys, *args, "--json")
+    assert code == 0 and json.loads(again) == printed
+
+
+@pytest.mark.parametrize("name", [*DATA_COMMANDS, "metrics"])
+def test_every_command_writes_csv_and_markdown(capsys, data, name):
+    args = ["metrics"] if name == "metrics" else _with_data(name, data)
+    code, out, _ = run(capsys, *args, "-f", "csv")
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    assert len(rows) >= (1 if name == "validate" else 2)  # no issues: the header alone
+    assert all(len(r) == len(rows[0]) for r in rows)
+    code, out, _ = run(capsys, *args, "-f", "md")
+    assert code == 0
+    assert out.startswith("#") and "|---|" in out
+
+
+@pytest.mark.parametrize("name", [*DATA_COMMANDS, "metrics"])
+def test_piped_output_is_csv_and_never_box_drawn(capsys, data, name):
+    args = ["metrics"] if name == "metrics" else _with_data(name, data)
+    code, out, _ = run(capsys, *args)  # capsys: stdout is not a terminal
+    assert code == 0
+    assert next(iter(csv.reader(io.StringIO(out))))  # parses as CSV
+    code, out, _ = run(capsys, *args, "-f", "table")
+    assert code == 0
+    assert not set(out) & set("│┃━─┏┓┗┛╭╮╰╯")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["metrics", "--format", "xml"],
+        ["metrics", "--family", "bogus"],
+        ["validate", "-f", "xlsx"],
+        ["report", "-p", "2024-06", "-f", "xlsx"],  # a workbook needs --output
+        ["report", "-p", "2024-13"],
+        ["report", "-p", "2024-06", "--metrics", "nope"],
+        ["report", "-p", "2024-06", "--family", "sales"],
+        ["explain", "nope", "-p", "2024-06"],
+        ["health", "-p", "2024-06", "--top", "-5"],
+        ["health", "--backtest", "-p", "2024-06", "--horizon", "0"],
+        ["health", "--backtest", "-p", "2024-06", "--horizon", "100000"],
+        ["health", "-p", "2024-06", "--band", "sick"],
+        ["report", "-p", "2024-06", "--json", "-f", "csv"],
+    ],
+)
+def test_usage_errors_exit_2_before_any_data_is_read(capsys, tmp_path, args):
+    code, out, err = run(capsys, *args, "-d", str(tmp_path / "does-not-exist"))
+    assert code == 2, err
+    assert out == ""
+
+
+def test_version(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    from csmetrics_cli import __version__
+
+    assert out.split() == ["csm", __version__]
+
+
+def test_quiet_keeps_stderr_for_warnings(capsys, data, monkeypatch, tmp_path):
+    monkeypatch.chdir(data.parent)
+    (data.parent / "sample_data").symlink_to(data)
+    code, _, err = run(capsys, "report", "-p", "2024-05", "-o", str(tmp_path / "r.csv"))
+    assert code == 0 and "No --data given" in err and "Wrote" in err
+    code, _, err = run(capsys, "report", "-p", "2024-05", "-o", str(tmp_path / "r.csv"), "-q")
+    assert code == 0 and err == ""
+
+
+def test_verbose_reports_rows_read_per_table(capsys, data):
+    code, _, err = run(capsys, "report", "-d", str(data), "-p", "2024-06", "-f", "json", "-v")
+    assert code == 0
+    assert "subscriptions: 16 rows read" in err
+
+
+def test_output_folder_with_a_slash_is_created(capsys, data, tmp_path):
+    target = tmp_path / "reports"
+    code, _, _ = run(capsys, "report", "-d", str(data), "-p", "2024-06", "-o", f"{target}/")
+    assert code == 0
+    written = target / "csm-report-2024-06.csv"
+    assert written.is_file()
+    assert next(iter(csv.reader(io.StringIO(written.read_text()))))[0] == "period"
+
+
+def test_stale_period_warns_and_strict_fails(capsys, data):
+    code, out, err = run(capsys, "report", "-d", str(data), "-p", "2030-01", "-f", "json")
+    assert code == 0
+    body = json.loads(out)
+    assert body["data_through"]["last"] == "2024-06-20"
+    assert any("2030-01" in w and "2024-06-20" in w for w in body["warnings"])
+    assert "2030-01-31" in err and "2024-06-20" in err
+    code, out, _ = run(capsys, "report", "-d", str(data), "-p", "2030-01", "--strict")
+    assert code == 1 and out == ""
+
+
+def test_values_carry_no_float_noise(capsys, tmp_path):
+    folder = write_tables(tmp_path, subscriptions="""
+        subscription_id,customer_id,mrr,start_date
+        s1,A,0.1,2024-01-01
+        s2,B,0.2,2024-01-01
+    """)  # fmt: skip
+    code, out, _ = run(capsys, "report", "-d", str(folder), "-p", "2024-06", "-f", "csv",
+                       "--metrics", "mrr")  # fmt: skip
+    assert code == 0
+    assert next(csv.DictReader(io.StringIO(out)))["value"] == "0.3"
+
+
+def test_an_internal_error_is_one_line_with_exit_70(capsys, data, monkeypatch):
+    from csmetrics_cli import api
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(api, "report", broken)
+    code, out, err = run(capsys, "report", "-d", str(data), "-p", "2024-06")
+    assert code == 70 and out == ""
+    assert "internal error in csm" in err and "KeyError" in err

@@ -1,21 +1,35 @@
 """The `csm` Typer app and the one error boundary that maps failures to exit codes.
 
-Exit codes: 0 success; 1 input or data error; 2 usage error. pandas is imported only inside
-command bodies, so `csm --help` and shell completion start fast.
+pandas is imported only inside command bodies, so `csm --help`, `csm metrics` and shell
+completion start fast.
 """
 
 from __future__ import annotations
 
 import sys
+from enum import IntEnum
+from typing import Annotated
 
 import typer
 
+from csmetrics_cli import __version__
 from csmetrics_cli.cli.explain_cmd import explain
 from csmetrics_cli.cli.health_cmd import health
 from csmetrics_cli.cli.metrics_cmd import metrics
 from csmetrics_cli.cli.report_cmd import report
 from csmetrics_cli.cli.sample_cmd import sample
 from csmetrics_cli.cli.validate_cmd import validate
+
+
+class ExitCode(IntEnum):
+    """What `csm` exits with; cron and scripts rely on these."""
+
+    OK = 0
+    DATA = 1  # input, data or environment error: the message says which file and why
+    USAGE = 2  # the command line asks for something impossible
+    INTERNAL = 70  # a bug in csm (EX_SOFTWARE)
+    INTERRUPTED = 130
+
 
 app = typer.Typer(
     name="csm",
@@ -26,6 +40,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"csm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Customer-success KPIs from the exports you already have."""
+
+
 app.command(rich_help_panel="Reports")(report)
 app.command(rich_help_panel="Reports")(explain)
 app.command(rich_help_panel="Reports")(health)
@@ -34,36 +66,50 @@ app.command(rich_help_panel="Catalog & data")(validate)
 app.command(rich_help_panel="Catalog & data")(sample)
 
 
+def _error(message: str, hint: str | None = None) -> None:
+    from csmetrics_cli.cli.console import err
+
+    err().print("[bold red]error:[/] ", end="", highlight=False)
+    err().print(message, highlight=False, markup=False)
+    if hint:
+        err().print("  [yellow]fix:[/] ", end="", highlight=False)
+        err().print(hint, highlight=False, markup=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run csm; never let a traceback reach the user. Returns the exit code when given argv."""
-    from csmetrics_cli.problems import CsmError
+    from csmetrics_cli.problems import CsmError, UsageError
 
+    code: int
     try:
-        app(args=argv, prog_name="csm")  # standalone: usage errors print and exit 2
-        code = 0
+        app(args=argv, prog_name="csm")  # standalone: click prints usage errors, exits 2
+        code = ExitCode.OK
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except UsageError as exc:
+        _error(exc.message, exc.hint)
+        code = ExitCode.USAGE
     except CsmError as exc:
-        from rich.markup import escape
-
-        from csmetrics_cli.cli.console import err
-
-        err().print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
-        if exc.hint:
-            err().print(f"  [yellow]fix:[/] {escape(exc.hint)}", highlight=False)
-        code = exc.exit_code
+        _error(exc.message, exc.hint)
+        code = ExitCode.DATA
     except KeyboardInterrupt:
-        code = 130
+        code = ExitCode.INTERRUPTED
     except BrokenPipeError:
-        code = 0
+        code = ExitCode.OK
+    except MemoryError:
+        _error("out of memory while reading or computing",
+               "ask for fewer tables or metrics (--family, --metrics), a shorter period, or "
+               "raise the memory limit")  # fmt: skip
+        code = ExitCode.DATA
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        _error(f"{exc.strerror or exc}{where}", "check the path, its permissions and free space")
+        code = ExitCode.DATA
     except Exception as exc:
-        from rich.markup import escape
-
-        from csmetrics_cli.cli.console import err
-
-        err().print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}")
-        err().print("  this is a bug in csm; please report it with the command you ran")
-        code = 1
+        command = " ".join(["csm", *(argv if argv is not None else sys.argv[1:])])
+        _error(f"internal error in csm {__version__}: {type(exc).__name__}: {exc}",
+               f"this is a bug; please report it with the command you ran: {command}")  # fmt: skip
+        code = ExitCode.INTERNAL
     if argv is None:
         sys.exit(code)
-    return code
+    return int(code)

@@ -1,99 +1,109 @@
-"""Helpers the commands share: opening the data, summarising excluded rows, emitting output."""
+"""What every command does around its library call: open the data, report problems, write.
+
+A command body is: check usage, `open_data`, call csmetrics_cli.api, `finish`, `emit`.
+"""
 
 from __future__ import annotations
 
-import io
+import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csmetrics_cli.cli import console
-from csmetrics_cli.cli.options import Format
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from csmetrics_cli.contracts.dataset import Dataset
 
 
-def load_data(data: Path | None, config: Path | None, encoding: str | None) -> Dataset:
-    """Open --data (or ./sample_data) with its config; tables load lazily later."""
-    from csmetrics_cli.report import default_data, open_dataset
-
-    return open_dataset(default_data(data, console.say), config, encoding, console.progress)
+def start(quiet: bool, verbose: bool) -> None:
+    """Set how much goes to stderr for this run."""
+    console.configure(quiet=quiet, verbose=verbose)
 
 
-def report_issues(data: Dataset, strict: bool) -> None:
-    """One stderr line per table with excluded rows; --strict makes any of them fatal."""
-    from rich.markup import escape
+def rerun(command: str, data: Path | None, config: Path | None) -> str:
+    """`csm <command>` with the --data/--config the user gave, to suggest as a next step."""
+    import shlex
 
+    parts = ["csm", command]
+    if data is not None:
+        parts += ["--data", shlex.quote(str(data))]
+    if config is not None:
+        parts += ["--config", shlex.quote(str(config))]
+    return " ".join(parts)
+
+
+def open_data(data: Path | None, config: Path | None, encoding: str | None) -> Dataset:
+    """Open --data (or ./sample_data) with its config; tables load, timed, when first used."""
+    from csmetrics_cli.api import default_data, open_data
+
+    return open_data(default_data(data, console.say), config, encoding, console.progress)
+
+
+def finish(
+    ds: Dataset,
+    strict: bool,
+    warnings: list[str] = (),  # type: ignore[assignment]
+    validate_hint: str = "csm validate",
+) -> None:
+    """Warnings on stderr (excluded rows, skipped tables, stale periods, unknown customers);
+    with --strict any of them is a failure (exit 1)."""
     from csmetrics_cli.problems import CsmError
 
-    for name, why in data.unusable.items():
-        console.err().print(f"[yellow]warning:[/] {name} skipped: {escape(why)}", highlight=False)
-    excluded = {r.file: r.rows_excluded for r in data.reports.values() if r.rows_excluded}
+    for name, why in ds.unusable.items():
+        console.warn(f"{name} skipped: {why}")
+    for issue in ds.issues:
+        if not issue.excluded and issue.row is None:
+            console.warn(f"{issue.file}: {issue.message}")
+    excluded = {r.file: r.rows_excluded for r in ds.reports.values() if r.rows_excluded}
     if excluded:
-        parts = ", ".join(f"{n} in {f}" for f, n in excluded.items())
-        console.err().print(
-            f"[yellow]warning:[/] excluded {sum(excluded.values())} rows ({parts}); "
-            "`csm validate` lists them",
-            highlight=False,
-        )
-    if strict and (data.issues or data.unusable):
-        raise CsmError("--strict: the input has problems", hint="run `csm validate` to see them")
+        parts = ", ".join(f"{n:,} in {f}" for f, n in excluded.items())
+        console.warn(f"excluded {sum(excluded.values()):,} rows ({parts}); "
+                     f"`{validate_hint}` lists them")  # fmt: skip
+    for warning in warnings:
+        console.warn(warning)
+    if console.verbose():
+        for r in ds.reports.values():
+            console.say(f"  {r.table}: {r.rows_read:,} rows read from {r.file},"
+                        f" {r.rows_excluded:,} excluded")  # fmt: skip
+    if strict and (ds.issues or ds.unusable or warnings):
+        raise CsmError("--strict: the input has problems", hint=f"run `{validate_hint}`")
 
 
-def emit(
-    frame: pd.DataFrame,
-    fmt: Format,
-    output: Path | None,
-    name: str,
-    meta: dict[str, Any],
-    data: Dataset | None = None,
-    currency: str = "",
-) -> None:
-    """Render the long result in `fmt` to stdout or atomically to --output."""
+def emit(result: Any, fmt: str, output: str | None, name: str, ds: Dataset | None = None) -> None:
+    """Render `result` as `fmt` to stdout, or atomically to --output (a file or DIR/)."""
+    import sys
+
     from csmetrics_cli.io.writers import resolve_output, write_atomic
-    from csmetrics_cli.render import flat
+    from csmetrics_cli.render import Env, renderer
 
-    if fmt is Format.table and output is None:
-        from csmetrics_cli.render.table import tables
-
-        console.out().print(tables(frame, currency, meta.get("title", "")))
+    currency = ds.config.currency if ds is not None else ""
+    write = renderer(result.kind, fmt)
+    started = time.perf_counter()
+    if fmt == "table" and output is None and sys.stdout.isatty():
+        console.out().print(write(result, Env(currency, boxed=True)))
         return
-    payload: bytes
-    if fmt is Format.csv:
-        payload = flat.to_csv(frame)
-    elif fmt is Format.json:
-        payload = flat.to_json(frame, meta)
-    elif fmt is Format.md:
-        payload = flat.to_markdown(frame, currency)
-    elif fmt is Format.xlsx:
-        from csmetrics_cli.render.xlsx import to_xlsx
-
-        payload = to_xlsx(frame)
-    else:
-        from rich.console import Console
-
-        from csmetrics_cli.render.table import tables
-
-        buffer = io.StringIO()
-        Console(file=buffer, width=160, no_color=True).print(
-            tables(frame, currency, meta.get("title", ""))
-        )
-        payload = buffer.getvalue().encode("utf-8")
+    body = write(result, Env(currency, boxed=False))
+    payload = body if isinstance(body, bytes) else console.plain_text(body).encode("utf-8")
     if output is None:
-        import sys
-
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
         return
-    inputs = [s.path for s in data.sources.values()] if data is not None else []
-    target = resolve_output(output, f"{name}.{fmt.value if fmt is not Format.table else 'txt'}")
+    inputs: list[Path] = []
+    if ds is not None:
+        inputs = [s.path for s in ds.sources.values()]
+        if ds.config.source is not None:
+            inputs.append(ds.config.source)
+    default = f"{name}.{'txt' if fmt == 'table' else fmt}"
+    # pathlib drops a trailing slash, so "reports/" is a folder only as the user typed it.
+    folder = output.endswith(("/", os.sep))
+    target = Path(output) / default if folder else resolve_output(Path(output), default)
     write_atomic(target, payload, inputs)
     console.say(f"Wrote {target}")
+    console.timing("write", started)
 
 
-def raise_usage(message: str, hint: str | None = None) -> None:
-    from csmetrics_cli.problems import UsageError
-
-    raise UsageError(message, hint)
+def file_name(command: str, labels: list[str]) -> str:
+    """csm-<command>-<period> (first_last for a trend)."""
+    span = labels[0] if len(labels) == 1 else f"{labels[0]}_{labels[-1]}"
+    return f"csm-{command}-{span}"

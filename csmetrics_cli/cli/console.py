@@ -1,19 +1,35 @@
-"""The two consoles: data on stdout, messages on stderr. Colour only on a terminal."""
+"""The two consoles: data on stdout, messages on stderr. Colour only on a terminal.
+
+`-q` keeps stderr to warnings and errors; `-v` adds the time of each step.
+"""
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from io import StringIO
+from typing import Any
 
 from rich.console import Console
+
+_LEVEL = {"quiet": False, "verbose": False}
+
+
+def configure(quiet: bool = False, verbose: bool = False) -> None:
+    _LEVEL["quiet"], _LEVEL["verbose"] = quiet, verbose and not quiet
+
+
+def verbose() -> bool:
+    return _LEVEL["verbose"]
 
 
 @cache
 def out() -> Console:
-    """stdout: reports and tables (data only); wide enough for tables when piped."""
-    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 140)
+    """stdout on a terminal: reports and tables (data only)."""
+    return Console(soft_wrap=False)
 
 
 @cache
@@ -22,16 +38,39 @@ def err() -> Console:
     return Console(stderr=True)
 
 
+def plain_text(renderable: Any, width: int = 160) -> str:
+    """A renderable as plain text (no colour, no control codes), for pipes and files."""
+    buffer = StringIO()
+    Console(file=buffer, width=width, no_color=True, color_system=None,
+            soft_wrap=False).print(renderable)  # fmt: skip
+    return buffer.getvalue()
+
+
 def say(message: str) -> None:
-    """An informational message on stderr."""
-    err().print(message, style="dim", highlight=False, markup=False)
+    """An informational message on stderr (not with --quiet)."""
+    if not _LEVEL["quiet"]:
+        err().print(message, style="dim", highlight=False, markup=False)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, shown even with --quiet."""
+    err().print("[yellow]warning:[/] ", end="", highlight=False)
+    err().print(message, highlight=False, markup=False)
+
+
+def timing(step: str, started: float) -> None:
+    """With -v, how long a step took."""
+    if _LEVEL["verbose"]:
+        say(f"  {step}: {time.perf_counter() - started:.2f} s")
 
 
 @contextmanager
 def progress(label: str) -> Iterator[None]:
-    """A spinner on stderr while a table loads, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
+    """A spinner on stderr while a table loads (terminal only, not with -q); timed with -v."""
+    started = time.perf_counter()
+    if not sys.stderr.isatty() or _LEVEL["quiet"]:
         yield
-        return
-    with err().status(label):
-        yield
+    else:
+        with err().status(label.replace("[", "\\[")):
+            yield
+    timing(label, started)

@@ -1,4 +1,8 @@
-"""Options shared by several commands (Annotated types), and their parsing helpers."""
+"""The options every command shares (Annotated types), their enums, and their parsing.
+
+Standard library, Typer and the catalog only: nothing here loads pandas, so `--help` and
+shell completion stay fast.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,22 @@ from typing import Annotated
 
 import typer
 
-from csmetrics_cli import periods  # standard library only: fine on the --help path
+from csmetrics_cli import periods
+from csmetrics_cli.metrics.catalog import ALIASES, CATALOG
+from csmetrics_cli.metrics.spec import FAMILIES
+from csmetrics_cli.render import FORMATS
+
+Format = StrEnum("Format", {f: f for f in FORMATS})  # type: ignore[misc]
+Family = StrEnum("Family", {f: f for f in FAMILIES})  # type: ignore[misc]
+# The formats whose output is for people: chosen on a terminal; the rest are for files.
+FILE_SUFFIXES = {"csv": "csv", "json": "json", "md": "md", "xlsx": "xlsx", "txt": "table"}
 
 
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    xlsx = "xlsx"
-    md = "md"
-
-
-class Family(StrEnum):
-    revenue = "revenue"
-    engagement = "engagement"
-    health = "health"
-    satisfaction = "satisfaction"
+def _complete_metrics(incomplete: str) -> list[str]:
+    """Shell completion for --metrics: ids (and aliases) after the last comma."""
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    return [prefix + m for m in [s.id for s in CATALOG] + list(ALIASES) if m.startswith(last)]
 
 
 Data = Annotated[
@@ -49,18 +53,44 @@ By = Annotated[
     str | None,
     typer.Option("--by", "-b", help="Segment column: plan, region, csm_owner, industry..."),
 ]
+FamilyOpt = Annotated[
+    Family | None, typer.Option("--family", help="Only this metric family.", show_default=False)
+]
+Metrics = Annotated[
+    str | None,
+    typer.Option("--metrics", "-m", help="Comma-separated metric ids (or nrr, grr, ltv...).",
+                 autocompletion=_complete_metrics),
+]  # fmt: skip
 FormatOpt = Annotated[
     Format | None,
-    typer.Option("--format", "-f", help="Output format. Default: table on a terminal, "
-                 "csv when piped.", show_default=False),
+    typer.Option("--format", "-f", help="table, csv, json, md (xlsx for report and health). "
+                 "Default: from the --output suffix, else table on a terminal and csv when "
+                 "piped.", show_default=False),
 ]  # fmt: skip
+Json = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
 Output = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", help="File or folder to write (atomically) instead of stdout."),
-]
+    str | None,
+    typer.Option("--output", "-o", help="File, or folder (DIR/) to write csm-<command>-<period>"
+                 ".<ext> into, atomically, instead of stdout.", show_default=False),
+]  # fmt: skip
 Strict = Annotated[
-    bool, typer.Option("--strict", help="Fail (exit 1) when any row had to be excluded.")
+    bool,
+    typer.Option("--strict", help="Fail (exit 1) on any excluded row, unknown customer or "
+                 "stale period."),
+]  # fmt: skip
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Timings of each step and rows read per table.")
 ]
+
+
+def usage(message: str) -> typer.BadParameter:
+    """A usage error (exit 2) that click prints with the command's usage line."""
+    return typer.BadParameter(message)
+
+
+def parse_metric_ids(text: str | None) -> list[str] | None:
+    return [m.strip() for m in text.split(",") if m.strip()] if text else None
 
 
 def resolve_periods(
@@ -68,7 +98,9 @@ def resolve_periods(
 ) -> list[periods.Period]:
     """--period, or --from/--to for one period per month; bad text is a usage error (exit 2).
 
-    Relative periods (last-month...) count from today in the reporting time zone.
+    Relative periods (last-month...) count from today in the reporting time zone. Commands
+    call this once before reading any data (in UTC: the syntax does not depend on the zone)
+    and again with the configured zone.
     """
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -77,23 +109,40 @@ def resolve_periods(
     try:
         if first or last:
             if period:
-                raise typer.BadParameter("give either --period or --from/--to, not both")
+                raise usage("give either --period or --from/--to, not both")
             if not (first and last):
-                raise typer.BadParameter("--from and --to go together")
+                raise usage("--from and --to go together")
             return periods.month_range(first, last, today)
         if not period:
-            raise typer.BadParameter("--period is required (or --from and --to)")
+            raise usage("--period is required (or --from and --to)")
         return [periods.parse_period(period, today)]
     except periods.PeriodError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+        raise usage(str(exc)) from exc
 
 
-def pick_format(fmt: Format | None, output: Path | None) -> Format:
-    """The explicit format, else from the output file's suffix, else table/csv by terminal."""
+def pick_format(fmt: Format | None, as_json: bool, output: str | None, kind: str) -> str:
+    """The explicit format, else the output file's suffix, else table on a terminal / csv.
+
+    A format the command cannot write is a usage error, checked before any data is read.
+    """
     import sys
 
-    if fmt is not None:
-        return fmt
-    if output is not None and output.suffix.lstrip(".") in Format.__members__:
-        return Format(output.suffix.lstrip("."))
-    return Format.table if sys.stdout.isatty() and output is None else Format.csv
+    from csmetrics_cli.render import formats
+
+    if as_json:
+        if fmt is not None and fmt.value != "json":
+            raise usage(f"--json and --format {fmt.value} disagree")
+        chosen = "json"
+    elif fmt is not None:
+        chosen = fmt.value
+    elif output is not None and not output.endswith(("/", "\\")) and "." in Path(output).name:
+        suffix = Path(output).suffix.lstrip(".").lower()
+        chosen = FILE_SUFFIXES.get(suffix, "csv")
+    else:
+        chosen = "table" if output is None and sys.stdout.isatty() else "csv"
+    allowed = formats(kind)
+    if chosen not in allowed:
+        raise usage(f"csm {kind} cannot write {chosen}; formats: {', '.join(allowed)}")
+    if chosen == "xlsx" and output is None:
+        raise usage("xlsx needs --output FILE (a workbook is not printable)")
+    return chosen

@@ -13,22 +13,21 @@ def report(
     period: options.Period = None,
     from_: options.From = None,
     to: options.To = None,
-    data: options.Data = None,
     by: options.By = None,
-    family: Annotated[
-        options.Family | None, typer.Option("--family", help="Only this metric family.")
-    ] = None,
-    metrics: Annotated[
-        str | None, typer.Option("--metrics", "-m", help="Comma-separated metric ids.")
-    ] = None,
-    fmt: options.FormatOpt = None,
-    output: options.Output = None,
-    strict: options.Strict = False,
+    family: options.FamilyOpt = None,
+    metrics: options.Metrics = None,
     compare: Annotated[
         bool, typer.Option("--compare", help="Show the previous period and the change.")
     ] = False,
+    strict: options.Strict = False,
+    data: options.Data = None,
     config: options.ConfigFile = None,
     encoding: options.Encoding = None,
+    fmt: options.FormatOpt = None,
+    as_json: options.Json = False,
+    output: options.Output = None,
+    quiet: options.Quiet = False,
+    verbose: options.Verbose = False,
 ) -> None:
     """Compute customer-success KPIs for a period and print or write them.
 
@@ -36,27 +35,17 @@ def report(
 
       csm report --period 2024-06
       csm report --period 2024-Q2 --by plan --family revenue
-      csm report --from 2024-01 --to 2024-06 --metrics mrr,customer_churn_rate
-      csm report --period last-month --format csv --output reports/
+      csm report --from 2024-01 --to 2024-06 --metrics mrr,churn,nrr
+      csm report --period last-month --format csv --output reports/ --quiet
     """
-    from csmetrics_cli.report import build_report, quality_summary, select_metrics
+    from csmetrics_cli import api
 
-    fmt_ = options.pick_format(fmt, output)
-    if fmt_ is options.Format.xlsx and output is None:
-        common.raise_usage("xlsx needs --output FILE (a workbook is not printable)")
-    ids = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
-    specs = select_metrics(family.value if family else None, ids)
-    ds = common.load_data(data, config, encoding)
+    common.start(quiet, verbose)
+    fmt_ = options.pick_format(fmt, as_json, output, "report")
+    specs = api.select_metrics(family, options.parse_metric_ids(metrics))
+    options.resolve_periods(period, from_, to)
+    ds = common.open_data(data, config, encoding)
     periods = options.resolve_periods(period, from_, to, ds.config.timezone)
-    frame = build_report(ds, periods, specs, segment_by=by, compare=compare)
-    common.report_issues(ds, strict)
-    labels = [p.label for p in periods]
-    span = labels[0] if len(labels) == 1 else f"{labels[0]}_{labels[-1]}"
-    meta = {
-        "periods": labels,
-        "segment_by": by,
-        "data": str(ds.root),
-        "data_quality": quality_summary(ds) | {"issues": len(ds.issues)},
-        "title": f"csm report {span}" + (f" by {by}" if by else ""),
-    }
-    common.emit(frame, fmt_, output, f"csm-report-{span}", meta, ds, ds.config.currency)
+    result = api.report(ds, periods, specs, segment_by=by, compare=compare)
+    common.finish(ds, strict, result.warnings, common.rerun("validate", data, config))
+    common.emit(result, fmt_, output, common.file_name("report", result.periods), ds)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from csmetrics_cli.cli import console
+from csmetrics_cli.cli import common, console, options
 
 
 def sample(
@@ -19,6 +19,8 @@ def sample(
     workbook: Annotated[
         bool, typer.Option("--workbook/--no-workbook", help="Also write excel/csm_sample.xlsx.")
     ] = False,
+    quiet: options.Quiet = False,
+    verbose: options.Verbose = False,
 ) -> None:
     """Generate customers, subscriptions, invoices, surveys, tickets, events, onboarding, costs.
 
@@ -30,6 +32,7 @@ def sample(
     from csmetrics_cli.problems import CsmError
     from csmetrics_cli.sample import write_sample
 
+    common.start(quiet, verbose)
     try:
         with console.progress("Generating sample data"):
             paths = write_sample(output, customers=customers, seed=seed, workbook=workbook,

@@ -1,17 +1,18 @@
-"""Run registry metrics over a context and return the tidy long result every renderer reads."""
+"""Run catalog metrics over a context and return the tidy long result every renderer reads."""
 
 from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import pandas as pd
 
 from csmetrics_cli.engine.context import ALL, Context
-from csmetrics_cli.metrics.registry import (
-    REGISTRY,
-    MetricSpec,
-    missing_inputs,
-    null_result,
-    value_of,
-)
+from csmetrics_cli.metrics.catalog import BY_ID
+from csmetrics_cli.metrics.results import measure, null_result, ratio
+from csmetrics_cli.metrics.spec import Kind, MetricSpec, Ref
 
 COLUMNS = [
     "period", "segment_by", "segment", "metric", "item", "name", "family",
@@ -19,13 +20,67 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+def resolve(target: Ref) -> Callable[..., Any]:
+    """The function a catalog Ref names ("module:function" under csmetrics_cli.metrics)."""
+    module, _, name = target.path.partition(":")
+    function = getattr(importlib.import_module(f"csmetrics_cli.metrics.{module}"), name)
+    return partial(function, *target.args) if target.args else function  # type: ignore[no-any-return]
+
+
+def _with_source_note(out: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
+    """A note the measures carry (say, rescaled answers) where the value has none."""
+    if "note" in source:
+        out["note"] = out["note"].where(out["note"].notna(), source["note"])
+    return out
+
+
+def _evaluate(ctx: Context, spec: MetricSpec) -> pd.DataFrame:
+    if spec.compute is not None:
+        return resolve(spec.compute)(ctx)  # type: ignore[no-any-return]
+    assert spec.source is not None
+    source: pd.DataFrame = resolve(spec.source)(ctx)
+    if spec.kind is Kind.ratio:
+        assert spec.numerator and spec.denominator
+        out = ratio(source[spec.numerator], source[spec.denominator], spec.scale, spec.zero_note)
+        return _with_source_note(out, source)
+    assert spec.measure
+    return measure(source[spec.measure])
+
+
+def missing_inputs(ctx: Context, spec: MetricSpec) -> str | None:
+    """Why the metric cannot be computed from this data, or None when it can."""
+    for need in spec.inputs:
+        table, _, column = need.partition(".")
+        if not ctx.data.has(table):
+            why = ctx.data.unusable.get(table)
+            return f"needs the {table} table ({why})" if why else f"needs the {table} table"
+        if column and not ctx.data.has(table, column):
+            return f"needs column {table}.{column}, which is missing or empty"
+    return None
+
+
+def value_of(ctx: Context, metric_id: str) -> pd.DataFrame:
+    """A metric's result in this context (computed once), null with the reason when its
+    inputs are missing; derived metrics read the metrics they depend on through this."""
+
+    def build() -> pd.DataFrame:
+        spec = BY_ID[metric_id]
+        why = missing_inputs(ctx, spec)
+        return null_result(ctx, why) if why else _evaluate(ctx, spec)
+
+    return ctx.memo(f"metric:{metric_id}", build)
+
+
+def detail_of(ctx: Context, spec: MetricSpec) -> pd.DataFrame | None:
+    """The rows behind a metric for `csm explain`, or None when it has none."""
+    return None if spec.detail is None else resolve(spec.detail)(ctx)  # type: ignore[no-any-return]
+
+
 def compute(ctx: Context, specs: list[MetricSpec]) -> pd.DataFrame:
     """One row per period x segment x metric (x item), in catalog then period order."""
     parts = []
     for spec in specs:
-        why = missing_inputs(ctx, spec)
-        res = null_result(ctx, why) if why else value_of(ctx, spec.id)
-        frame = res.reset_index()
+        frame = value_of(ctx, spec.id).reset_index()
         if "item" not in frame:
             frame["item"] = None
         frame["metric"] = spec.id
@@ -55,8 +110,3 @@ def with_previous(
     merged = current.merge(prev, on=keys, how="left")
     merged["change"] = merged["value"] - merged["previous"]
     return merged
-
-
-def catalog() -> list[MetricSpec]:
-    """Every registered metric in catalog order."""
-    return list(REGISTRY.values())

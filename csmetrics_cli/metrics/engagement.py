@@ -24,31 +24,15 @@ import pandas as pd
 
 from csmetrics_cli.engine.context import ALL, KEYS, Context
 from csmetrics_cli.engine.snapshots import as_days, first_paying_day, mrr_matrix
-from csmetrics_cli.metrics.registry import (
-    MetricSpec,
-    measure,
-    null_result,
-    ratio,
-    register,
-    result,
-    value_of,
-)
+from csmetrics_cli.engine.span import OBSERVED_DATES, data_span
+from csmetrics_cli.metrics.compute import value_of
+from csmetrics_cli.metrics.results import measure, null_result, ratio, result
 from csmetrics_cli.metrics.revenue import measures, movements
 from csmetrics_cli.periods import Period
 
 EPOCH = np.datetime64("1970-01-01", "D")
 CALENDAR_KINDS = ("month", "quarter", "year")
 ITEM_KEYS = [*KEYS, "item"]
-# Columns that record something that happened. end_date, term_end, trial_end and due_at are
-# often scheduled in the future, so they do not say how far the data reaches.
-OBSERVED_DATES = {
-    "customers": ("created_at", "trial_start", "activated_at"),
-    "subscriptions": ("start_date",),
-    "invoices": ("issued_at",),
-    "surveys": ("responded_at",),
-    "tickets": ("created_at", "resolved_at"),
-    "onboarding": ("completed_at",),
-}
 NO_COHORT = "no customers created in the period"
 NO_ONBOARDING = "no cohort customers with onboarding rows"
 NO_END = "no paying customers at the end snapshot"
@@ -112,22 +96,12 @@ def _segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
 
 
 def last_day(ctx: Context) -> np.datetime64:
-    """The latest observed day in any table present (NaT when there is none).
-
-    Observed columns are those recording an event (OBSERVED_DATES, plus event timestamps);
-    outcomes after a cohort's period are counted up to this day.
-    """
+    """The latest observed day in any table present (NaT when there is none): outcomes
+    after a cohort's period are counted up to this day (see engine/span.py)."""
 
     def build() -> np.datetime64:
-        latest = []
-        for table, columns in OBSERVED_DATES.items():
-            frame = ctx.data.table(table)
-            if frame is not None:
-                latest += [frame[c].max() for c in columns if c in frame.columns]
-        if ctx.data.has("events") and len(_events(ctx).day):
-            latest.append(pd.Timestamp(EPOCH + _events(ctx).last))
-        found = [day for day in latest if pd.notna(day)]
-        return np.datetime64(max(found), "D") if found else np.datetime64("NaT", "D")
+        _, last = data_span(ctx.data, OBSERVED_DATES)
+        return np.datetime64(last, "D") if last else np.datetime64("NaT", "D")
 
     return ctx.shared("last_day", build)
 
@@ -195,14 +169,14 @@ def _onboarding_customers(ctx: Context) -> pd.DataFrame:
     return ctx.memo("onboarding_customers", build)
 
 
-def _onboarding_completion(ctx: Context) -> pd.DataFrame:
+def onboarding_completion(ctx: Context) -> pd.DataFrame:
     """Cohort customers with every step completed / cohort customers with onboarding rows."""
     per = _onboarding_customers(ctx)
     m = ctx.aggregate(per, {"n": ("customer_id", "count"), "complete": ("complete", "sum")})
     return ratio(m["complete"], m["n"], zero_note=NO_ONBOARDING)
 
 
-def _onboarding_days(ctx: Context) -> pd.DataFrame:
+def onboarding_days(ctx: Context) -> pd.DataFrame:
     """Median days from start to the last completed step, over completers."""
     per = _onboarding_customers(ctx)
     m = ctx.aggregate(
@@ -230,7 +204,7 @@ def _item_index(ctx: Context, items: list[str]) -> pd.MultiIndex:
     return pd.MultiIndex.from_product([ctx.labels, segments, items], names=ITEM_KEYS)
 
 
-def _onboarding_step_completion(ctx: Context) -> pd.DataFrame:
+def onboarding_step_completion(ctx: Context) -> pd.DataFrame:
     """Per step: cohort customers who completed it / cohort customers with that step x 100."""
     table = ctx.data.table("onboarding")
     assert table is not None
@@ -272,33 +246,24 @@ def _paying_after(ctx: Context) -> pd.DataFrame:
     return ctx.memo("onboarding_paying_after", build)
 
 
-def _onboarding_retention(completed: bool) -> MetricSpec:
-    """The retention metric for completers (True) or non-completers (False)."""
+def onboarding_retention(completed: bool, ctx: Context) -> pd.DataFrame:
+    """Completers (True) or non-completers (False) paying retention_days after created_at /
+    those whose retention day is inside the data x 100."""
     who = "completers" if completed else "non-completers"
-
-    def compute(ctx: Context) -> pd.DataFrame:
-        rows = _paying_after(ctx)
-        rows = rows[rows["complete"] == completed]
-        m = ctx.aggregate(rows, {"n": ("customer_id", "count"), "paying": ("paying", "sum")})
-        days = ctx.config.retention_days
-        until = last_day(ctx)
-        return ratio(
-            m["paying"],
-            m["n"],
-            zero_note=f"no onboarding {who} in the cohort whose {days} days end by the last day"
-            f" in the data ({until})",
-        )
-
-    metric_id = f"onboarding_{'completer' if completed else 'noncompleter'}_retention"
-    name = f"Onboarding {who[:-1]} retention"
-    formula = (
-        f"onboarding {who} in the cohort paying retention_days (90) after created_at / {who}"
-        " whose retention day is on or before the last day in the data x 100"
+    rows = _paying_after(ctx)
+    rows = rows[rows["complete"] == completed]
+    m = ctx.aggregate(rows, {"n": ("customer_id", "count"), "paying": ("paying", "sum")})
+    days = ctx.config.retention_days
+    until = last_day(ctx)
+    return ratio(
+        m["paying"],
+        m["n"],
+        zero_note=f"no onboarding {who} in the cohort whose {days} days end by the last day"
+        f" in the data ({until})",
     )
-    return MetricSpec(metric_id, name, "engagement", "%", formula, ("onboarding",), compute)
 
 
-def _feature_activation(ctx: Context) -> pd.DataFrame:
+def feature_activation(ctx: Context) -> pd.DataFrame:
     """Mean distinct features a cohort customer used in its first feature_window_days days."""
     rows = _cohort_rows(ctx)
     window = ctx.config.feature_window_days
@@ -331,7 +296,7 @@ def _feature_activation(ctx: Context) -> pd.DataFrame:
 # ---- trials and activation --------------------------------------------------------------
 
 
-def _trial_conversion(ctx: Context) -> pd.DataFrame:
+def trial_conversion(ctx: Context) -> pd.DataFrame:
     """Customers with trial_start in the period paying on some day >= trial_start / them."""
     customers = ctx.data.table("customers")
     subs = ctx.data.table("subscriptions")
@@ -387,7 +352,7 @@ def _activated_cohort(ctx: Context) -> tuple[pd.DataFrame | None, str]:
     return rows, source
 
 
-def _activation_rate(ctx: Context) -> pd.DataFrame:
+def activation_rate(ctx: Context) -> pd.DataFrame:
     """Cohort customers with an activation day / cohort customers x 100."""
     rows, source = _activated_cohort(ctx)
     if rows is None:
@@ -400,7 +365,7 @@ def _activation_rate(ctx: Context) -> pd.DataFrame:
     return _with_note(out, pd.Series(f"activation = {source}", index=out.index))
 
 
-def _time_to_value(ctx: Context) -> pd.DataFrame:
+def time_to_value(ctx: Context) -> pd.DataFrame:
     """Median days from start to activation over activated cohort customers."""
     rows, source = _activated_cohort(ctx)
     if rows is None:
@@ -530,7 +495,7 @@ def _outside_events(ctx: Context) -> str:
     )
 
 
-def _dau(ctx: Context) -> pd.DataFrame:
+def dau(ctx: Context) -> pd.DataFrame:
     """Sum over the period's days (to the last event day) of active users / those days."""
     why = _usage_unavailable(ctx)
     if why:
@@ -546,7 +511,7 @@ def _dau(ctx: Context) -> pd.DataFrame:
     return ratio(_on_grid(ctx, user_days), _on_grid(ctx, days), 1.0, _outside_events(ctx))
 
 
-def _mau(ctx: Context) -> pd.DataFrame:
+def mau(ctx: Context) -> pd.DataFrame:
     """Distinct monthly active users, averaged over the period's months weighted by days."""
     why = _usage_unavailable(ctx)
     if why:
@@ -572,7 +537,7 @@ def _mau(ctx: Context) -> pd.DataFrame:
     return result(weighted / days.where(days > 0), note=note)
 
 
-def _stickiness(ctx: Context) -> pd.DataFrame:
+def stickiness(ctx: Context) -> pd.DataFrame:
     """dau / mau x 100."""
     dau, mau = value_of(ctx, "dau"), value_of(ctx, "mau")
     out = ratio(dau["value"], mau["value"], zero_note="no monthly active users")
@@ -613,7 +578,7 @@ def _features(ctx: Context) -> _Features:
     return ctx.shared("feature_triples", build)
 
 
-def _feature_adoption(ctx: Context) -> pd.DataFrame:
+def feature_adoption(ctx: Context) -> pd.DataFrame:
     """Per feature: customers paying at the end who used it in the period / customers_end x 100."""
     feats = _features(ctx)
     codes, n_segments = _segment_codes(ctx)
@@ -650,7 +615,7 @@ def _feature_adoption(ctx: Context) -> pd.DataFrame:
 # ---- customers ----------------------------------------------------------------------------
 
 
-def _total_customers(ctx: Context) -> pd.DataFrame:
+def total_customers(ctx: Context) -> pd.DataFrame:
     """customers_end = start + new + reactivated - churned, the terms in the note."""
     m = measures(ctx)
 
@@ -665,49 +630,3 @@ def _total_customers(ctx: Context) -> pd.DataFrame:
     out = measure(m["customers_end"])
     out["note"] = note
     return out
-
-
-register(
-    MetricSpec("onboarding_completion_rate", "Onboarding completion rate", "engagement", "%",
-               "cohort customers with every onboarding step completed / cohort customers with"
-               " onboarding rows x 100", ("onboarding",), _onboarding_completion),
-    MetricSpec("onboarding_days_to_complete", "Days to complete onboarding", "engagement",
-               "days", "median days from created_at to the last completed step, over completers",
-               ("onboarding",), _onboarding_days),
-    MetricSpec("onboarding_step_completion", "Onboarding step completion", "engagement", "%",
-               "per step: cohort customers who completed it / cohort customers with that step"
-               " x 100", ("onboarding",), _onboarding_step_completion, itemised=True),
-    MetricSpec("onboarding_feature_activation", "Onboarding feature activation", "engagement",
-               "count", "mean distinct features a cohort customer used in its first"
-               " feature_window_days (30) days", ("events.feature", "events.customer_id"),
-               _feature_activation),
-    _onboarding_retention(True),
-    _onboarding_retention(False),
-    MetricSpec("trial_conversion_rate", "Trial conversion rate", "engagement", "%",
-               "customers whose trial_start is in the period and who became paying on or after"
-               " trial_start / customers whose trial_start is in the period x 100",
-               ("customers.trial_start",), _trial_conversion),
-    # Inputs depend on config (activated_at, or events when activation_event is set): checked
-    # inside the compute function.
-    MetricSpec("activation_rate", "Activation rate", "engagement", "%",
-               "cohort customers with activated_at (or a first activation_event event, when"
-               " configured) / cohort customers x 100", (), _activation_rate),
-    MetricSpec("time_to_value_days", "Time to value", "engagement", "days",
-               "median days from created_at to activation over activated cohort customers"
-               " (mean and p90 in the note)", (), _time_to_value),
-    MetricSpec("feature_adoption_rate", "Feature adoption rate", "engagement", "%",
-               "per feature: customers paying at the end snapshot with an event of the feature"
-               " in the period / customers_end x 100", ("events.feature", "events.customer_id"),
-               _feature_adoption, itemised=True),
-    MetricSpec("dau", "Daily active users", "engagement", "users",
-               "mean over the period's days (to the last event day) of distinct users active"
-               " that day", ("events",), _dau),
-    MetricSpec("mau", "Monthly active users", "engagement", "users",
-               "distinct users active in the month; for longer periods the day-weighted mean"
-               " over its months", ("events",), _mau),
-    MetricSpec("stickiness", "Stickiness", "engagement", "%", "dau / mau x 100", ("events",),
-               _stickiness),
-    MetricSpec("total_customers", "Total customers", "engagement", "customers",
-               "customers_end = customers_start + new + reactivated - churned",
-               ("subscriptions",), _total_customers),
-)  # fmt: skip

@@ -6,17 +6,11 @@ customers paying at that snapshot are counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
 from csmetrics_cli.engine.context import Context
 from csmetrics_cli.health.model import HealthModel, score
-from csmetrics_cli.metrics.registry import MetricSpec, measure, ratio, register
-
-SUBS = ("subscriptions",)
-NO_PAYING = "no paying customers at the end snapshot"
 
 
 def scored(ctx: Context) -> pd.DataFrame:
@@ -35,18 +29,18 @@ def scored(ctx: Context) -> pd.DataFrame:
     return ctx.memo("health_scores", build)
 
 
-def _detail(band: str | None) -> Callable[[Context], pd.DataFrame]:
-    """The scored customers (of one band) behind a health metric, lowest score first."""
+def scored_detail(band: str | None, ctx: Context) -> pd.DataFrame:
+    """The customers (of one band, or "unscored") behind a health metric, lowest score first."""
+    rows = scored(ctx)
+    if band == "unscored":
+        rows = rows[rows["band"].isna()]
+    elif band is not None:
+        rows = rows[rows["band"] == band]
+    return rows.sort_values("score")[["period", "customer_id", "score", "band", "mrr"]]
 
-    def detail(ctx: Context) -> pd.DataFrame:
-        rows = scored(ctx)
-        rows = rows if band is None else rows[rows["band"] == band]
-        return rows.sort_values("score")[["period", "customer_id", "score", "band", "mrr"]]
 
-    return detail
-
-
-def _counts(ctx: Context) -> pd.DataFrame:
+def counts(ctx: Context) -> pd.DataFrame:
+    """Per (period, segment): score sum, scored customers, customers per band, at-risk MRR."""
     rows = scored(ctx)
     rows = rows.assign(
         healthy=rows["band"] == "healthy",
@@ -54,6 +48,7 @@ def _counts(ctx: Context) -> pd.DataFrame:
         at_risk=rows["band"] == "at_risk",
         at_risk_mrr=rows["mrr"].where(rows["band"] == "at_risk", 0.0),
         scored=rows["score"].notna(),
+        unscored=rows["score"].isna(),
     )
     aggs = {
         "score_sum": ("score", "sum"),
@@ -62,30 +57,6 @@ def _counts(ctx: Context) -> pd.DataFrame:
         "needs_attention": ("needs_attention", "sum"),
         "at_risk": ("at_risk", "sum"),
         "at_risk_mrr": ("at_risk_mrr", "sum"),
+        "unscored": ("unscored", "sum"),
     }
     return ctx.memo("health_counts", lambda: ctx.aggregate(rows, aggs))
-
-
-def _mean_score(ctx: Context) -> pd.DataFrame:
-    m = _counts(ctx)
-    return ratio(m["score_sum"], m["scored"], scale=1.0, zero_note=NO_PAYING)
-
-
-register(
-    MetricSpec("customer_health_score", "Customer health score", "health", "score",
-               "mean health score (0-100) over customers paying at the end snapshot", SUBS,
-               _mean_score, detail=_detail(None)),
-    MetricSpec("healthy_customers", "Healthy customers", "health", "customers",
-               "paying customers with score >= 70 (config health_bands.healthy)", SUBS,
-               lambda ctx: measure(_counts(ctx)["healthy"]), detail=_detail("healthy")),
-    MetricSpec("needs_attention_customers", "Needs-attention customers", "health", "customers",
-               "paying customers with 40 <= score < 70", SUBS,
-               lambda ctx: measure(_counts(ctx)["needs_attention"]),
-               detail=_detail("needs_attention")),
-    MetricSpec("at_risk_customers", "At-risk customers", "health", "customers",
-               "paying customers with score < 40 (config health_bands.at_risk)", SUBS,
-               lambda ctx: measure(_counts(ctx)["at_risk"]), detail=_detail("at_risk")),
-    MetricSpec("at_risk_mrr", "At-risk MRR", "health", "currency",
-               "sum of MRR at the end snapshot over at-risk customers", SUBS,
-               lambda ctx: measure(_counts(ctx)["at_risk_mrr"]), detail=_detail("at_risk")),
-)  # fmt: skip

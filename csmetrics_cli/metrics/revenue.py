@@ -7,7 +7,6 @@ per-customer movement columns, aggregated overall and per segment in one groupby
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -15,21 +14,11 @@ import pandas as pd
 
 from csmetrics_cli.engine.context import ALL, BLANK_SEGMENT, Context
 from csmetrics_cli.engine.snapshots import first_paying_day, mrr_matrix
-from csmetrics_cli.metrics.registry import (
-    Compute,
-    MetricSpec,
-    measure,
-    ratio,
-    register,
-    result,
-    value_of,
-)
+from csmetrics_cli.metrics.compute import value_of
+from csmetrics_cli.metrics.results import ratio, result
 
 DAYS_PER_MONTH = 365.25 / 12
-SUBS = ("subscriptions",)
 NO_START = "no paying customers at the start snapshot"
-NO_START_MRR = "no MRR at the start snapshot"
-NO_END = "no paying customers at the end snapshot"
 
 
 def _days(dates: list[date]) -> np.ndarray:
@@ -121,37 +110,20 @@ def measures(ctx: Context) -> pd.DataFrame:
     return ctx.memo("revenue_measures", build)
 
 
-def _measure(name: str) -> Compute:
-    return lambda ctx: measure(measures(ctx)[name])
-
-
-def _movement_detail(flag: str, amount: str) -> Callable[[Context], pd.DataFrame]:
+def movers(flag: str, amount: str, ctx: Context) -> pd.DataFrame:
     """Rows behind a movement: the customers where `flag` is set, with m0, m1 and `amount`."""
-
-    def detail(ctx: Context) -> pd.DataFrame:
-        mov = movements(ctx)
-        rows = mov[mov[flag].astype(bool)]
-        return rows[["period", "customer_id", "m0", "m1"]].assign(amount=rows[amount])
-
-    return detail
+    mov = movements(ctx)
+    rows = mov[mov[flag].astype(bool)]
+    return rows[["period", "customer_id", "m0", "m1"]].assign(amount=rows[amount])
 
 
-def _rate(numerator: str, denominator: str, zero_note: str, scale: float = 100.0) -> Compute:
-    """measures[numerator] / measures[denominator] x scale (a percentage by default)."""
-
-    def compute(ctx: Context) -> pd.DataFrame:
-        m = measures(ctx)
-        return ratio(m[numerator], m[denominator], scale=scale, zero_note=zero_note)
-
-    return compute
+def arr(ctx: Context) -> pd.DataFrame:
+    """mrr x 12."""
+    mrr = value_of(ctx, "mrr")
+    return result(mrr["value"] * 12, mrr["value"], None, mrr["note"])
 
 
-def _arr(ctx: Context) -> pd.DataFrame:
-    m = measures(ctx)
-    return result(m["mrr"] * 12, m["mrr"], None)
-
-
-def _renewal(ctx: Context) -> pd.DataFrame:
+def renewal(ctx: Context) -> pd.DataFrame:
     """Customers with a term_end in the period that renewed / customers with a term_end there."""
     subs = ctx.data.table("subscriptions")
     assert subs is not None
@@ -206,7 +178,7 @@ def _monthly_churn(ctx: Context) -> pd.Series:
     return ctx.memo("monthly_churn", build)
 
 
-def _lifetime(ctx: Context) -> pd.DataFrame:
+def lifetime(ctx: Context) -> pd.DataFrame:
     rate = _monthly_churn(ctx)
     value = 1 / rate.where(rate > 0)
     note = pd.Series(NO_START, index=rate.index, dtype=object).where(rate.isna(), None)
@@ -214,7 +186,7 @@ def _lifetime(ctx: Context) -> pd.DataFrame:
     return result(value, pd.Series(1.0, index=rate.index), rate, note.where(value.isna(), None))
 
 
-def _clv(ctx: Context) -> pd.DataFrame:
+def clv(ctx: Context) -> pd.DataFrame:
     arpu = value_of(ctx, "arpu")
     life = value_of(ctx, "customer_lifetime_months")
     value = arpu["value"] * life["value"] * ctx.config.gross_margin
@@ -222,7 +194,7 @@ def _clv(ctx: Context) -> pd.DataFrame:
     return result(value, arpu["value"], life["value"], note.where(value.isna(), None))
 
 
-def _clv_purchase(ctx: Context) -> pd.DataFrame:
+def clv_purchase(ctx: Context) -> pd.DataFrame:
     """Paid amount / paid customers over the trailing window x lifetime in years."""
     invoices = ctx.data.table("invoices")
     assert invoices is not None
@@ -266,106 +238,16 @@ def _costs(ctx: Context, category: str) -> tuple[pd.Series, pd.Series]:
     return total, note
 
 
-def _cost_ratio(ctx: Context, category: str, denominator: str, zero_note: str) -> pd.DataFrame:
+def cost_ratio(category: str, denominator: str, zero_note: str, ctx: Context) -> pd.DataFrame:
+    """Costs of `category` dated in the period / the revenue measure `denominator`."""
     amount, note = _costs(ctx, category)
     out = ratio(amount, measures(ctx)[denominator], scale=1.0, zero_note=zero_note)
     out["note"] = note.where(note.notna(), out["note"])
     return out
 
 
-def _ltv_to_cac(ctx: Context) -> pd.DataFrame:
+def ltv_to_cac(ctx: Context) -> pd.DataFrame:
     clv, cac = value_of(ctx, "clv"), value_of(ctx, "cac")
     out = ratio(clv["value"], cac["value"], scale=1.0, zero_note="cac is 0")
     out["note"] = cac["note"].where(cac["note"].notna(), clv["note"]).where(out["value"].isna())
     return out
-
-
-register(
-    MetricSpec("customers_start", "Customers at start", "revenue", "customers",
-               "paying customers at the start snapshot (m0 > 0)", SUBS,
-               _measure("customers_start"), detail=_movement_detail("paying_start", "m0")),
-    MetricSpec("customers_end", "Customers at end", "revenue", "customers",
-               "paying customers at the end snapshot (m1 > 0)", SUBS,
-               _measure("customers_end"), detail=_movement_detail("paying_end", "m1")),
-    MetricSpec("new_customers", "New customers", "revenue", "customers",
-               "m0 = 0, m1 > 0, never paying before the period", SUBS,
-               _measure("new_customers"), detail=_movement_detail("new", "m1")),
-    MetricSpec("reactivated_customers", "Reactivated customers", "revenue", "customers",
-               "m0 = 0, m1 > 0, paying on some day before the period", SUBS,
-               _measure("reactivated_customers"), detail=_movement_detail("reactivated", "m1")),
-    MetricSpec("churned_customers", "Churned customers", "revenue", "customers",
-               "m0 > 0, m1 = 0", SUBS,
-               _measure("churned_customers"), detail=_movement_detail("churned", "m0")),
-    MetricSpec("acquired_customers", "Acquired customers", "revenue", "customers",
-               "customers whose first paying day falls in the period", SUBS,
-               _measure("acquired_customers"), detail=_movement_detail("acquired", "m1")),
-    MetricSpec("customer_retention_rate", "Customer retention rate", "revenue", "%",
-               "customers paying at both snapshots / customers_start x 100", SUBS,
-               _rate("retained_customers", "customers_start", NO_START),
-               detail=_movement_detail("paying_start", "m1")),
-    MetricSpec("customer_churn_rate", "Customer churn rate", "revenue", "%",
-               "churned_customers / customers_start x 100", SUBS,
-               _rate("churned_customers", "customers_start", NO_START),
-               detail=_movement_detail("churned", "m0")),
-    MetricSpec("renewal_rate", "Renewal rate", "revenue", "%",
-               "customers with a term_end in the period paying on that day (or renewed = true)"
-               " / customers with a term_end in the period x 100",
-               ("subscriptions.term_end",), _renewal),
-    MetricSpec("mrr", "MRR", "revenue", "currency",
-               "sum of m1 (MRR at the end snapshot)", SUBS,
-               _measure("mrr"), detail=_movement_detail("paying_end", "m1")),
-    MetricSpec("arr", "ARR", "revenue", "currency", "mrr x 12", SUBS, _arr),
-    MetricSpec("arpu", "ARPU", "revenue", "currency", "mrr / customers_end", SUBS,
-               _rate("mrr", "customers_end", NO_END, scale=1.0)),
-    MetricSpec("new_mrr", "New MRR", "revenue", "currency",
-               "sum of m1 over new customers", SUBS,
-               _measure("new_mrr"), detail=_movement_detail("new", "m1")),
-    MetricSpec("reactivation_mrr", "Reactivation MRR", "revenue", "currency",
-               "sum of m1 over reactivated customers", SUBS,
-               _measure("reactivation_mrr"), detail=_movement_detail("reactivated", "m1")),
-    MetricSpec("expansion_mrr", "Expansion MRR", "revenue", "currency",
-               "sum of m1 - m0 where m1 > m0 > 0", SUBS,
-               _measure("expansion_mrr"), detail=_movement_detail("expansion", "expansion")),
-    MetricSpec("contraction_mrr", "Contraction MRR", "revenue", "currency",
-               "sum of m0 - m1 where m0 > m1 > 0", SUBS,
-               _measure("contraction_mrr"), detail=_movement_detail("contraction", "contraction")),
-    MetricSpec("churned_mrr", "Churned MRR", "revenue", "currency",
-               "sum of m0 over churned customers", SUBS,
-               _measure("churned_mrr"), detail=_movement_detail("churned", "m0")),
-    MetricSpec("expansion_revenue_rate", "Expansion revenue rate", "revenue", "%",
-               "(expansion_mrr - contraction_mrr - churned_mrr) / start MRR x 100", SUBS,
-               _rate("net_change_mrr", "start_mrr", NO_START_MRR)),
-    MetricSpec("net_revenue_retention", "Net revenue retention", "revenue", "%",
-               "(start MRR + expansion - contraction - churned) / start MRR x 100", SUBS,
-               _rate("net_retained_mrr", "start_mrr", NO_START_MRR),
-               detail=_movement_detail("paying_start", "m1")),
-    MetricSpec("gross_revenue_retention", "Gross revenue retention", "revenue", "%",
-               "(start MRR - contraction - churned) / start MRR x 100", SUBS,
-               _rate("gross_retained_mrr", "start_mrr", NO_START_MRR)),
-    MetricSpec("revenue_churn_rate", "Revenue churn rate", "revenue", "%",
-               "(churned_mrr + contraction_mrr) / start MRR x 100", SUBS,
-               _rate("lost_mrr", "start_mrr", NO_START_MRR)),
-    MetricSpec("customer_lifetime_months", "Customer lifetime", "revenue", "months",
-               "1 / monthly customer churn rate (mean of the monthly rates for longer periods)",
-               SUBS, _lifetime),
-    MetricSpec("clv", "Customer lifetime value", "revenue", "currency",
-               "arpu x customer_lifetime_months x gross_margin", SUBS, _clv),
-    MetricSpec("clv_purchase", "Purchase-based CLV", "revenue", "currency",
-               "paid amount / paid invoices x paid invoices / paying customers (trailing 12"
-               " months) x lifetime in years", ("subscriptions", "invoices"), _clv_purchase),
-    MetricSpec("cac", "Customer acquisition cost", "revenue", "currency",
-               "acquisition costs dated in the period / acquired_customers", ("costs",),
-               lambda ctx: _cost_ratio(ctx, "acquisition", "acquired_customers",
-                                       "no customers acquired in the period")),
-    MetricSpec("customer_retention_cost", "Customer retention cost", "revenue", "currency",
-               "retention costs dated in the period / customers paying at both snapshots",
-               ("costs",),
-               lambda ctx: _cost_ratio(ctx, "retention", "retained_customers",
-                                       "no customers retained in the period")),
-    MetricSpec("retention_cost_per_customer", "Retention cost per customer", "revenue",
-               "currency", "retention costs dated in the period / customers_end", ("costs",),
-               lambda ctx: _cost_ratio(ctx, "retention", "customers_end",
-                                       NO_END)),
-    MetricSpec("ltv_to_cac", "LTV to CAC", "revenue", "ratio", "clv / cac", ("costs",),
-               _ltv_to_cac),
-)  # fmt: skip

@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 
 from csmetrics_cli.engine.context import Context
-from csmetrics_cli.metrics.registry import MetricSpec, measure, ratio, register, result
+from csmetrics_cli.metrics.results import measure, ratio, result
 
 NPS_SCALE = 10.0
 CES_SCALE = 7.0
 Z_95 = 1.96
 RESOLVED_STATUSES = ("resolved", "closed", "solved")
-SURVEYS = ("surveys",)
 
 
 def _no(kind: str) -> str:
@@ -40,7 +39,7 @@ def _rescaled_note(counts: pd.Series, scale: str) -> pd.Series:
     return text.where(counts > 0, None)
 
 
-def _nps_detail(ctx: Context) -> pd.DataFrame:
+def nps_detail(ctx: Context) -> pd.DataFrame:
     """The answers behind NPS: who answered what, and whether it promotes or detracts."""
     rows = _responses(ctx, "nps")
     score = rows["score"] * NPS_SCALE / rows["scale_max"]
@@ -49,7 +48,8 @@ def _nps_detail(ctx: Context) -> pd.DataFrame:
 
 
 def nps_counts(ctx: Context) -> pd.DataFrame:
-    """Per (period, segment): responses, promoters (9-10), detractors (0-6), rescaled."""
+    """Per (period, segment): responses n, promoters (9-10), detractors (0-6), their
+    difference (net_promoters), and how many answers were rescaled (with a note)."""
 
     def build() -> pd.DataFrame:
         rows = _responses(ctx, "nps")
@@ -60,7 +60,7 @@ def nps_counts(ctx: Context) -> pd.DataFrame:
             detractor=score <= 6,
             rescaled=rows["scale_max"] != NPS_SCALE,
         )
-        return ctx.aggregate(
+        m = ctx.aggregate(
             rows,
             {
                 "n": ("score", "count"),
@@ -69,19 +69,14 @@ def nps_counts(ctx: Context) -> pd.DataFrame:
                 "rescaled": ("rescaled", "sum"),
             },
         )
+        m["net_promoters"] = m["promoters"] - m["detractors"]
+        m["note"] = _rescaled_note(m["rescaled"], "0-10")
+        return m
 
     return ctx.memo("nps_counts", build)
 
 
-def _nps_ratio(ctx: Context, numerator: str) -> pd.DataFrame:
-    m = nps_counts(ctx)
-    num = m["promoters"] - m["detractors"] if numerator == "nps" else m[numerator]
-    out = ratio(num, m["n"], zero_note=_no("nps"))
-    out["note"] = out["note"].where(out["note"].notna(), _rescaled_note(m["rescaled"], "0-10"))
-    return out
-
-
-def _nps_responses(ctx: Context) -> pd.DataFrame:
+def nps_responses(ctx: Context) -> pd.DataFrame:
     """Count of nps responses dated in the period."""
     m = nps_counts(ctx)
     out = measure(m["n"])
@@ -89,7 +84,7 @@ def _nps_responses(ctx: Context) -> pd.DataFrame:
     return out
 
 
-def _nps_margin(ctx: Context) -> pd.DataFrame:
+def nps_margin(ctx: Context) -> pd.DataFrame:
     """Adjusted-Wald 95% margin: 1.96 x sqrt((p' + d' - (p' - d')^2) / n') x 100, n' = n + 3."""
     m = nps_counts(ctx)
     n_adj = m["n"] + 3
@@ -101,7 +96,7 @@ def _nps_margin(ctx: Context) -> pd.DataFrame:
     return result(moe.where(has), m["n"], None, note)
 
 
-def _csat(ctx: Context) -> pd.DataFrame:
+def csat(ctx: Context) -> pd.DataFrame:
     """Satisfied csat responses / csat responses x 100."""
     rows = _responses(ctx, "csat")
     configured = ctx.config.csat_satisfied_min
@@ -119,7 +114,7 @@ def _csat(ctx: Context) -> pd.DataFrame:
     return out
 
 
-def _ces(ctx: Context) -> pd.DataFrame:
+def ces(ctx: Context) -> pd.DataFrame:
     """Mean ces score in the period, on the 1-7 scale."""
     rows = _responses(ctx, "ces")
     scale = rows["scale_max"]
@@ -142,7 +137,7 @@ def _ces(ctx: Context) -> pd.DataFrame:
     return out
 
 
-def _fcr(ctx: Context) -> pd.DataFrame:
+def fcr(ctx: Context) -> pd.DataFrame:
     """Tickets created in the period resolved at first contact / tickets created there x 100."""
     tickets = ctx.data.table("tickets")
     assert tickets is not None
@@ -182,34 +177,3 @@ def _fcr(ctx: Context) -> pd.DataFrame:
     )  # fmt: skip
     out["note"] = out["note"].where(out["note"].notna(), rule)
     return out
-
-
-register(
-    MetricSpec("nps", "Net Promoter Score", "satisfaction", "points",
-               "% promoters (9-10) - % detractors (0-6) over nps responses dated in the period",
-               SURVEYS, lambda ctx: _nps_ratio(ctx, "nps"), detail=_nps_detail),
-    MetricSpec("nps_responses", "NPS responses", "satisfaction", "count",
-               "nps responses dated in the period (each response counts)", SURVEYS,
-               _nps_responses, detail=_nps_detail),
-    MetricSpec("nps_promoters_pct", "NPS promoters", "satisfaction", "%",
-               "nps responses scoring 9-10 / nps responses x 100", SURVEYS,
-               lambda ctx: _nps_ratio(ctx, "promoters"), detail=_nps_detail),
-    MetricSpec("nps_detractors_pct", "NPS detractors", "satisfaction", "%",
-               "nps responses scoring 0-6 / nps responses x 100", SURVEYS,
-               lambda ctx: _nps_ratio(ctx, "detractors"), detail=_nps_detail),
-    MetricSpec("nps_margin_of_error", "NPS margin of error (95%)", "satisfaction", "points",
-               "1.96 x sqrt((p' + d' - (p' - d')^2) / n') x 100, n' = n + 3,"
-               " p' = (promoters + 0.75) / n', d' = (detractors + 0.75) / n'", SURVEYS,
-               _nps_margin),
-    MetricSpec("csat", "CSAT", "satisfaction", "%",
-               "csat responses with score >= ceil(0.8 x scale_max) (or csat_satisfied_min)"
-               " / csat responses x 100", SURVEYS, _csat),
-    MetricSpec("ces", "Customer effort score", "satisfaction", "score",
-               "mean ces score in the period on a 1-7 scale (higher = easier unless configured)",
-               SURVEYS, _ces),
-    MetricSpec("first_contact_resolution_rate", "First contact resolution rate",
-               "satisfaction", "%",
-               "tickets created in the period resolved at first contact / tickets created in the"
-               " period x 100; first contact = first_contact_resolved true, or where that is"
-               " blank: resolved with agent_replies <= 1 and no reopen", ("tickets",), _fcr),
-)  # fmt: skip

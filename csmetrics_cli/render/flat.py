@@ -1,16 +1,20 @@
-"""Machine-readable renderers: CSV (long), JSON, Markdown. They format a result, never compute."""
+"""Report renderers for files: CSV (long), Markdown, and the JSON of any result."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from csmetrics_cli.render import Env
 from csmetrics_cli.render.cells import human, human_change, is_null, plain_number, safe_text
+from csmetrics_cli.render.values import COMPARE, rounded
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from csmetrics_cli.api import ReportResult
 
 CSV_HEADER = [
     "period",
@@ -23,7 +27,6 @@ CSV_HEADER = [
     "value",
     "unit",
 ]
-COMPARE = ["previous", "change"]
 
 
 def _csv_cell(value: object) -> str:
@@ -32,13 +35,13 @@ def _csv_cell(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return plain_number(float(value))
+        return plain_number(float(rounded(float(value))))
     return safe_text(str(value))
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """Long CSV, one row per period x segment x metric (x item); formula-like text escaped."""
-    header = CSV_HEADER + [c for c in COMPARE if c in frame.columns]
+    header = CSV_HEADER + [c for c in COMPARE if c in frame.columns] + ["note"]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -47,37 +50,24 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _json_value(value: object) -> Any:
-    if is_null(value):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()  # numpy scalar -> Python
-    return value
+def report_csv(result: ReportResult, env: Env) -> bytes:
+    """The report as long CSV."""
+    return to_csv(result.frame)
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts with the SPEC's field names (`id` for the metric)."""
-    fields = ["metric", "name", "family", "period", "segment_by", "segment", "item", "value",
-              "unit", "note", "numerator", "denominator"]  # fmt: skip
-    fields += [c for c in COMPARE if c in frame.columns]
-    out = []
-    for row in frame[fields].itertuples(index=False):
-        rec = {f: _json_value(v) for f, v in zip(fields, row, strict=True)}
-        rec["id"] = rec.pop("metric")
-        out.append({"id": rec["id"], **{k: v for k, v in rec.items() if k != "id"}})
-    return out
-
-
-def to_json(frame: pd.DataFrame, meta: dict[str, Any]) -> bytes:
-    """{"metrics": [...], plus the report's context (periods, segment_by, data quality)}."""
-    body = {"metrics": records(frame), **meta}
-    return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def to_json(result: Any, env: Env) -> bytes:
+    """Any result's `to_dict()` as strict JSON (never NaN or Infinity)."""
+    body = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+    return (body + "\n").encode("utf-8")
 
 
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(result: ReportResult, env: Env) -> bytes:
+    """The report as Markdown to paste into a wiki."""
+    return to_markdown(result.frame, env.currency)
 
 
 def to_markdown(frame: pd.DataFrame, currency: str = "") -> bytes:

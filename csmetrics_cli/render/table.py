@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from csmetrics_cli.metrics.spec import FAMILIES
+from csmetrics_cli.render import Env
 from csmetrics_cli.render.cells import human, human_change, is_null
 
-TITLES = {
-    "revenue": "Revenue & retention",
-    "engagement": "Onboarding, adoption & usage",
-    "health": "Customer health",
-    "satisfaction": "Satisfaction & support",
-}
+if TYPE_CHECKING:
+    from csmetrics_cli.api import ReportResult
+
+
+def new_table(title: str, boxed: bool, caption: str | None = None) -> Table:
+    """A rich table, box-drawn on a terminal and plain aligned columns elsewhere."""
+    return Table(title=title, title_justify="left", caption=caption, caption_justify="left",
+                 box=box.HEAVY_HEAD if boxed else None)  # fmt: skip
+
+
+def report_table(result: ReportResult, env: Env) -> RenderableType:
+    """The report as tables grouped by family, captioned with how far the data reaches."""
+    through = result.data_through
+    caption = None
+    if through["last"]:
+        caption = f"data {result.data}: {through['first']} to {through['last']}"
+    return tables(result.frame, env.currency, result.title, env.boxed, caption)
 
 
 def _column_key(period: str, segment: object, multi_period: bool, segmented: bool) -> str:
@@ -24,7 +40,13 @@ def _column_key(period: str, segment: object, multi_period: bool, segmented: boo
     return period if multi_period else (seg if segmented else "Value")
 
 
-def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> RenderableType:
+def tables(
+    frame: pd.DataFrame,
+    currency: str = "",
+    title: str = "",
+    boxed: bool = True,
+    caption: str | None = None,
+) -> RenderableType:
     """The whole report as rich tables grouped by family."""
     multi_period = frame["period"].nunique() > 1
     segmented = frame["segment"].notna().any()
@@ -43,7 +65,7 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
             ]
         )
         columns = list(dict.fromkeys(rows["col"]))
-        table = Table(title=TITLES.get(str(family), str(family)), title_justify="left")
+        table = new_table(FAMILIES[str(family)].title, boxed)
         table.add_column("Metric", style="bold")
         for col in columns:
             table.add_column(Text(col), justify="right")
@@ -77,4 +99,6 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
             note = Text(str(notes.iloc[0]) if len(notes) else "")
             table.add_row(Text(label), *values, *extra, note)
         out.append(table)
+    if caption:
+        out.append(Text(caption, style="dim"))
     return Group(*out)

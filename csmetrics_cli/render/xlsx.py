@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from openpyxl import Workbook
@@ -10,17 +11,18 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from csmetrics_cli.metrics.spec import FAMILIES, UNITS
+from csmetrics_cli.render import Env
 from csmetrics_cli.render.cells import is_null, safe_text
-from csmetrics_cli.render.table import TITLES
 
-NUMBER_FORMATS = {
-    "%": '0.0"%"', "currency": "#,##0.00", "customers": "#,##0", "users": "#,##0.0",
-    "count": "#,##0", "months": "0.0", "days": "0.0", "ratio": "0.00", "points": "0.0",
-}  # fmt: skip
+if TYPE_CHECKING:
+    from csmetrics_cli.api import ReportResult
+
+NUMBER_FORMATS = {u.id: u.excel for u in UNITS.values()}
 LONG_COLUMNS = ["period", "segment", "metric", "item", "name", "value", "unit", "note"]
 
 
-def _cell(value: object) -> object:
+def cell_value(value: object) -> object:
     """A value openpyxl writes as data: numbers stay numbers, text can never be a formula."""
     if is_null(value):
         return None
@@ -29,7 +31,7 @@ def _cell(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def _fit(ws: Worksheet) -> None:
+def fit_columns(ws: Worksheet) -> None:
     for i, column in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, 200)), start=1):
         width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
         ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
@@ -47,8 +49,8 @@ def _summary(ws: Worksheet, frame: pd.DataFrame) -> None:
     for (_metric, _item), rows in frame.groupby(["metric", "item"], sort=False, dropna=False):
         first = rows.iloc[0]
         by_col = dict(zip(rows["col"], rows["value"], strict=True))
-        ws.append([_cell(first["name"]), _cell(first["item"]), first["family"], first["unit"],
-                   *(_cell(by_col.get(c)) for c in columns)])  # fmt: skip
+        ws.append([cell_value(first["name"]), cell_value(first["item"]), first["family"],
+                   first["unit"], *(cell_value(by_col.get(c)) for c in columns)])  # fmt: skip
         fmt = NUMBER_FORMATS.get(first["unit"], "General")
         for cell in ws[ws.max_row][4:]:
             cell.number_format = fmt
@@ -66,6 +68,11 @@ def _summary(ws: Worksheet, frame: pd.DataFrame) -> None:
         ws.add_chart(chart, f"B{ws.max_row + 3}")
 
 
+def report_xlsx(result: ReportResult, env: Env) -> bytes:
+    """The report as a workbook."""
+    return to_xlsx(result.frame)
+
+
 def to_xlsx(frame: pd.DataFrame) -> bytes:
     """The workbook as bytes (written atomically by the caller)."""
     wb = Workbook()
@@ -73,16 +80,16 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
     assert summary is not None
     summary.title = "Summary"
     _summary(summary, frame)
-    _fit(summary)
+    fit_columns(summary)
     extra = [c for c in ("previous", "change") if c in frame.columns]
     for family, rows in frame.groupby("family", sort=False):
-        ws = wb.create_sheet(TITLES.get(str(family), str(family))[:31].replace("&", "and"))
+        ws = wb.create_sheet(FAMILIES[str(family)].title[:31].replace("&", "and"))
         ws.append([*LONG_COLUMNS, *extra])
         for rec in rows[[*LONG_COLUMNS, *extra]].itertuples(index=False):
-            ws.append([_cell(v) for v in rec])
+            ws.append([cell_value(v) for v in rec])
             ws.cell(ws.max_row, 6).number_format = NUMBER_FORMATS.get(rec.unit, "General")
         ws.freeze_panes = "A2"
-        _fit(ws)
+        fit_columns(ws)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

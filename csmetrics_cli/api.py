@@ -1,0 +1,372 @@
+"""The library behind every command: open the data, then report, explain, health, backtest,
+validate or list metrics, each returning a typed result that any renderer can print.
+
+The CLI commands are thin shells over these functions; tests call them directly too. A
+result's `to_dict()` is exactly what `--format json` prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from csmetrics_cli.metrics.catalog import ALIASES, BY_ID, CATALOG, lookup, select
+from csmetrics_cli.metrics.spec import FAMILIES, MetricSpec
+from csmetrics_cli.periods import Period
+from csmetrics_cli.problems import CsmError, UsageError, closest
+
+if TYPE_CHECKING:  # pandas loads only when data is read: `csm metrics` stays fast
+    import pandas as pd
+
+    from csmetrics_cli.contracts.dataset import Dataset
+
+SAMPLE_DIR = Path("sample_data")
+Progress = Callable[[str], AbstractContextManager[object]]
+
+
+def default_data(data: Path | None, notify: Callable[[str], None]) -> Path:
+    """--data, else ./sample_data (saying so), else an error that says what to pass."""
+    if data is not None:
+        return data
+    if SAMPLE_DIR.is_dir():
+        notify(f"No --data given: reading ./{SAMPLE_DIR}")
+        return SAMPLE_DIR
+    raise CsmError(
+        "no --data given and there is no ./sample_data here",
+        hint="pass --data with a folder of exports or an .xlsx workbook (or run `csm sample`)",
+    )
+
+
+def open_data(
+    data: Path,
+    config: Path | None = None,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> Dataset:
+    """Find the tables and the config for a --data path; tables load when first used."""
+    from csmetrics_cli.config import find_config, load_config
+    from csmetrics_cli.contracts.dataset import Dataset
+
+    cfg = load_config(find_config(config, data))
+    if encoding:
+        cfg = dataclasses.replace(cfg, encoding=encoding)
+    return Dataset.open(data, cfg, progress)
+
+
+def select_metrics(family: str | None, ids: list[str] | None) -> list[MetricSpec]:
+    """The metrics for --family/--metrics; unknown names are a usage error with a suggestion."""
+    if family is not None and family not in FAMILIES:
+        raise UsageError(f"unknown family '{family}'", hint=f"one of: {', '.join(FAMILIES)}")
+    for metric_id in ids or []:
+        if lookup(metric_id) is None:
+            close = closest(metric_id, [*BY_ID, *ALIASES])
+            hint = f"did you mean '{close}'?" if close else "`csm metrics` lists the ids"
+            raise UsageError(f"unknown metric '{metric_id}'", hint=hint)
+    specs = select(ids, family)
+    if not specs:
+        raise UsageError("no metric matches --family and --metrics together")
+    return specs
+
+
+def segment_columns(data: Dataset) -> list[str]:
+    """Columns --by accepts: extra customer columns, and plan/status from subscriptions."""
+    from csmetrics_cli.contracts.schema import SCHEMAS
+
+    columns: list[str] = []
+    customers = data.table("customers")
+    if customers is not None:
+        canonical = set(SCHEMAS["customers"].column_names)
+        columns += [c for c in customers.columns if c not in canonical]
+    subs = data.table("subscriptions")
+    if subs is not None:
+        columns += [c for c in ("plan", "status") if c in subs.columns and c not in columns]
+    return columns
+
+
+def _check_segment(data: Dataset, segment_by: str | None) -> None:
+    if segment_by is None:
+        return
+    allowed = segment_columns(data)
+    if segment_by not in allowed:
+        close = closest(segment_by, allowed)
+        hint = (f"did you mean '{close}'? " if close else "") + (
+            f"segment columns here: {', '.join(allowed) or 'none'}")  # fmt: skip
+        raise UsageError(f"cannot segment by '{segment_by}'", hint=hint)
+
+
+def quality_summary(data: Dataset) -> dict[str, Any]:
+    """The data-quality report as plain data: tables with row accounting, and issues."""
+    return {
+        "tables": [
+            {
+                "table": r.table,
+                "file": r.file,
+                "rows_read": r.rows_read,
+                "rows_used": r.rows_used,
+                "rows_excluded": r.rows_excluded,
+            }
+            for r in data.reports.values()
+        ],
+        "unusable_tables": dict(data.unusable),
+        "issues": [i.to_dict() for i in data.issues],
+    }
+
+
+def _day(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def staleness(periods: list[Period], first: date | None, last: date | None) -> list[str]:
+    """Warnings for periods that reach past the data's last day or start before its first."""
+    if first is None or last is None:
+        return []
+    warnings = []
+    for p in periods:
+        if p.end_snapshot > last:
+            warnings.append(f"period {p.label} ends {p.end_snapshot} but the data runs only to"
+                            f" {last}: later rows may be missing")  # fmt: skip
+        if p.start < first:
+            warnings.append(f"period {p.label} starts {p.start} but the data starts {first}")
+    return warnings
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The long metric frame for some periods and segments, with what it was computed from."""
+
+    kind: ClassVar[str] = "report"
+    frame: pd.DataFrame
+    periods: list[str]
+    segment_by: str | None
+    data: str
+    data_quality: dict[str, Any]
+    data_through: dict[str, str | None]
+    currency: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        span = (
+            self.periods[0] if len(self.periods) == 1 else f"{self.periods[0]}..{self.periods[-1]}"
+        )
+        return f"csm report {span}" + (f" by {self.segment_by}" if self.segment_by else "")
+
+    def meta(self) -> dict[str, Any]:
+        """Everything but the metrics: the JSON metadata and the renderers' captions."""
+        return {
+            "periods": self.periods,
+            "segment_by": self.segment_by,
+            "data": self.data,
+            "data_through": self.data_through,
+            "data_quality": self.data_quality,
+            "warnings": self.warnings,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        from csmetrics_cli.render.values import records
+
+        return {"metrics": records(self.frame), **self.meta()}
+
+
+def report(
+    data: Dataset,
+    periods: list[Period],
+    specs: list[MetricSpec],
+    segment_by: str | None = None,
+    compare: bool = False,
+) -> ReportResult:
+    """The KPIs for the periods, overall and per segment, with the previous period if asked."""
+    from csmetrics_cli.engine.context import Context
+    from csmetrics_cli.engine.span import data_span
+    from csmetrics_cli.metrics.compute import compute, with_previous
+
+    _check_segment(data, segment_by)
+    frame = compute(Context(data, periods, segment_by), specs)
+    if compare:
+        before = [p.previous() for p in periods]
+        previous = compute(Context(data, before, segment_by), specs)
+        frame = with_previous(
+            frame, previous, {b.label: p.label for b, p in zip(before, periods, strict=True)}
+        )
+    first, last = data_span(data, data.reports)
+    return ReportResult(
+        frame=frame,
+        periods=[p.label for p in periods],
+        segment_by=segment_by,
+        data=str(data.root),
+        data_quality=quality_summary(data),
+        data_through={"first": _day(first), "last": _day(last)},
+        currency=data.config.currency,
+        warnings=staleness(periods, first, last),
+    )
+
+
+@dataclass(frozen=True)
+class ExplainResult:
+    """A metric's values for a period with the rows behind them."""
+
+    kind: ClassVar[str] = "explain"
+    spec: MetricSpec
+    values: pd.DataFrame  # the long result rows of this metric
+    detail: pd.DataFrame | None  # who is behind the figure, largest first
+    segment_by: str | None
+    top: int
+
+    def to_dict(self) -> dict[str, Any]:
+        from csmetrics_cli.render.values import records, table_records
+
+        s = self.spec
+        who = [] if self.detail is None else table_records(self.detail.head(self.top))
+        return {"id": s.id, "name": s.name, "family": s.family, "formula": s.formula,
+                "unit": s.unit, "inputs": list(s.inputs), "values": records(self.values),
+                "customers": who,
+                "customers_total": 0 if self.detail is None else len(self.detail)}  # fmt: skip
+
+
+def explain(
+    data: Dataset, spec: MetricSpec, period: Period, segment_by: str | None = None, top: int = 15
+) -> ExplainResult:
+    """The metric for one period, and the customers (or answers) behind each figure."""
+    from csmetrics_cli.engine.context import Context
+    from csmetrics_cli.metrics.compute import compute, detail_of
+
+    _check_segment(data, segment_by)
+    ctx = Context(data, [period], segment_by)
+    rows = compute(ctx, [spec])
+    detail = detail_of(ctx, spec) if rows["value"].notna().any() else None
+    if detail is not None:
+        detail = detail[detail["period"].isin(rows["period"])].drop(columns="period")
+        if "amount" in detail:
+            detail = detail.sort_values("amount", ascending=False, key=abs)
+        detail = detail.reset_index(drop=True)
+    return ExplainResult(spec, rows, detail, segment_by, top)
+
+
+@dataclass(frozen=True)
+class HealthResult:
+    """Customers paying at a snapshot with score, band, reason and components."""
+
+    kind: ClassVar[str] = "health"
+    snapshot: str
+    customers: pd.DataFrame  # index customer_id; mrr, score, band, components...
+    weights: dict[str, float]
+    bands: dict[str, float]
+    total: int  # customers paying at the snapshot, before --band/--top
+
+    def to_dict(self) -> dict[str, Any]:
+        from csmetrics_cli.health.model import COMPONENTS
+        from csmetrics_cli.render.values import clean
+
+        rows = []
+        for r in self.customers.rename_axis("customer_id").reset_index().to_dict("records"):
+            rows.append({
+                "customer_id": r["customer_id"],
+                "score": clean(r["score"]),
+                "band": clean(r["band"]),
+                "reason": clean(r.get("reason")),
+                "mrr": clean(r["mrr"]),
+                "components": {c: clean(r[c]) for c in COMPONENTS},
+            })  # fmt: skip
+        return {"snapshot": self.snapshot, "weights": self.weights, "bands": self.bands,
+                "paying_customers": self.total, "customers": rows}  # fmt: skip
+
+
+def health(data: Dataset, period: Period, band: str | None = None, top: int = 0) -> HealthResult:
+    """Score every customer paying at the period's end snapshot, lowest score first."""
+    import numpy as np
+
+    from csmetrics_cli.engine.context import Context
+    from csmetrics_cli.health.model import HealthModel, score
+
+    model = HealthModel.from_config(data.config)
+    day = np.datetime64(period.end_snapshot, "D")
+    frame = score(data, Context(data, [period]).customers(), day, model)
+    frame = frame[frame["mrr"] > 0].sort_values("score", na_position="first")
+    total = len(frame)
+    if band is not None:
+        frame = frame[frame["band"].isna()] if band == "unscored" else frame[frame["band"] == band]
+    if top:
+        frame = frame.head(top)
+    bands = {"healthy": model.healthy, "at_risk": model.at_risk}
+    return HealthResult(str(day), frame, dict(model.weights), bands, total)
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """How each band churned over the months after past snapshots, and the AUC."""
+
+    kind: ClassVar[str] = "backtest"
+    bands: list[dict[str, Any]]
+    auc: float | None
+    horizon_months: int
+    observations: int
+    snapshots: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def backtest(data: Dataset, periods: list[Period], horizon: int) -> BacktestResult:
+    """Score customers at each month end of the periods and follow them `horizon` months."""
+    import numpy as np
+
+    from csmetrics_cli.engine.context import Context
+    from csmetrics_cli.health.backtest import outcomes, summarise
+    from csmetrics_cli.health.model import HealthModel
+
+    days = [np.datetime64(m.end_snapshot, "D") for p in periods for m in p.months()]
+    customers = Context(data, periods).customers()
+    body = summarise(outcomes(data, customers, days, horizon, HealthModel.from_config(data.config)))
+    return BacktestResult(
+        bands=body["bands"],  # type: ignore[arg-type]
+        auc=body["auc"],  # type: ignore[arg-type]
+        horizon_months=horizon,
+        observations=body["observations"],  # type: ignore[arg-type]
+        snapshots=body["snapshots"],  # type: ignore[arg-type]
+    )
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    """Every table's row accounting and every issue found."""
+
+    kind: ClassVar[str] = "validate"
+    summary: dict[str, Any]
+    limit: int = 50
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.summary
+
+
+def validate(data: Dataset, limit: int = 50) -> ValidateResult:
+    """Read and check every table found."""
+    data.load()
+    return ValidateResult(quality_summary(data), limit)
+
+
+@dataclass(frozen=True)
+class CatalogResult:
+    """The metric catalog (or one family of it)."""
+
+    kind: ClassVar[str] = "metrics"
+    specs: list[MetricSpec]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"metrics": [
+            {"id": s.id, "name": s.name, "family": s.family, "unit": s.unit, "kind": s.kind.value,
+             "formula": s.formula, "inputs": list(s.inputs), "itemised": s.itemised,
+             "numerator": s.numerator, "denominator": s.denominator,
+             "depends": list(s.depends), "better": s.better,
+             "aliases": sorted(a for a, t in ALIASES.items() if t == s.id)}
+            for s in self.specs
+        ]}  # fmt: skip
+
+
+def metrics(family: str | None = None) -> CatalogResult:
+    """The catalog, in report order."""
+    return CatalogResult([s for s in CATALOG if family is None or s.family == family])

@@ -1,0 +1,235 @@
+"""Every result other than the report, as titled sections of rows, in any format.
+
+A result becomes a list of `Section`s (title, lines of context, columns, rows); one generic
+renderer per format prints sections: a rich table per section, Markdown tables, one CSV
+(of the result's main section) or a workbook with a sheet per section. No pandas here, so
+`csm metrics` prints without loading it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from csmetrics_cli.render import Env
+from csmetrics_cli.render.cells import human, is_null, plain_number, safe_text
+from csmetrics_cli.render.values import clean, rounded
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of a result: `units` says how to show a numeric column to people."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    lines: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+    main: bool = False  # the section a CSV carries
+
+
+def _frame_rows(frame: Any) -> tuple[list[str], list[list[Any]]]:
+    columns = [str(c) for c in frame.columns]
+    return columns, [[clean(v) for v in row] for row in frame.itertuples(index=False)]
+
+
+def _explain(result: Any) -> list[Section]:
+    s = result.spec
+    by = result.segment_by
+    rows = []
+    for r in result.values.itertuples(index=False):
+        segment = None if is_null(r.segment) else f"{by}={r.segment}"
+        rows.append([r.period, segment, clean(r.item), clean(r.value), clean(r.numerator),
+                     clean(r.denominator), r.note])  # fmt: skip
+    values = Section(
+        title=f"{s.name} ({s.id}, {s.family}, {s.unit})",
+        columns=["period", "segment", "item", "value", "numerator", "denominator", "note"],
+        rows=rows,
+        lines=[f"formula: {s.formula}", f"inputs: {', '.join(s.inputs) or '-'}"],
+        units={"value": s.unit},
+        main=result.detail is None,
+    )
+    if result.detail is None or not len(result.detail):
+        return [values]
+    columns, detail_rows = _frame_rows(result.detail.head(result.top))
+    total = len(result.detail)
+    behind = Section(
+        title=f"Behind {s.id} (top {min(result.top, total)} of {total:,})",
+        columns=columns,
+        rows=detail_rows,
+        main=True,
+    )
+    return [values, behind]
+
+
+def _health(result: Any) -> list[Section]:
+    from csmetrics_cli.health.model import COMPONENTS
+
+    frame = result.customers.rename_axis("customer_id").reset_index()
+    keep = ["customer_id", "score", "band", "reason", "mrr", *COMPONENTS]
+    columns, rows = _frame_rows(frame[[c for c in keep if c in frame.columns]])
+    shown = f"{len(rows):,} of {result.total:,} paying customers"
+    return [Section(title=f"Customer health on {result.snapshot} ({shown})", columns=columns,
+                    rows=rows, units={"mrr": "currency"}, main=True)]  # fmt: skip
+
+
+def _backtest(result: Any) -> list[Section]:
+    rows = [[b["band"], b["customers"], b["churned"], clean(b["churn_rate"])] for b in result.bands]
+    auc = "AUC: no churners or no stayers" if result.auc is None else f"AUC {result.auc:.3f}"
+    return [Section(title=f"Backtest: churn within {result.horizon_months} months by band",
+                    columns=["band", "customers", "churned", "churn_rate"], rows=rows,
+                    lines=[auc, f"{result.observations:,} observations over"
+                           f" {len(result.snapshots)} snapshots"],
+                    units={"churn_rate": "%"}, main=True)]  # fmt: skip
+
+
+def _validate(result: Any) -> list[Section]:
+    summary = result.summary
+    tables = [[t["table"], t["file"], t["rows_read"], t["rows_used"], t["rows_excluded"]]
+              for t in summary["tables"]]  # fmt: skip
+    tables += [[name, f"skipped: {why}", None, None, None]
+               for name, why in summary["unusable_tables"].items()]  # fmt: skip
+    out = [Section("Tables", ["table", "file", "rows_read", "rows_used", "rows_excluded"], tables)]
+    issues = summary["issues"]
+    if not issues:
+        return [*out[:1], Section("Problems", ["code", "rows"], [], lines=["No problems found."])]
+    counts = Counter((i["table"], i["code"], i["column"]) for i in issues)
+    out.append(Section("Problems", ["table", "code", "column", "rows"],
+                       [[t, c, col, n] for (t, c, col), n in counts.most_common()]))  # fmt: skip
+    shown = issues if result.limit == 0 else issues[: result.limit]
+    lines = []
+    if len(shown) < len(issues):
+        lines = [f"{len(issues) - len(shown):,} more: --limit 0 lists all"]
+    out.append(Section("Issues", ["file", "row", "column", "code", "problem", "fix", "excluded"],
+                       [[i["file"], i["row"], i["column"], i["code"], i["message"], i["hint"],
+                         i["excluded"]] for i in shown], lines=lines, main=True))  # fmt: skip
+    return out
+
+
+def _metrics(result: Any) -> list[Section]:
+    rows = [[s.id, s.name, s.family, s.unit, s.kind.value, s.formula, ", ".join(s.inputs)]
+            for s in result.specs]  # fmt: skip
+    return [Section("csm metrics", ["id", "name", "family", "unit", "kind", "formula", "inputs"],
+                    rows, main=True)]  # fmt: skip
+
+
+SECTIONS: dict[str, Callable[[Any], list[Section]]] = {
+    "explain": _explain,
+    "health": _health,
+    "backtest": _backtest,
+    "validate": _validate,
+    "metrics": _metrics,
+}
+
+
+def _shown(value: Any, unit: str | None, env: Env) -> str:
+    """A cell as people read it: numbers with separators, units where known, '-' for null."""
+    if is_null(value):
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        if unit:
+            return human(value, unit, env.currency)
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    return str(value)
+
+
+def as_table(result: Any, env: Env) -> Any:
+    """Rich tables, one per section."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from csmetrics_cli.render.table import new_table
+
+    parts: list[Any] = []
+    for section in SECTIONS[result.kind](result):
+        numeric = {c for i, c in enumerate(section.columns)
+                   if any(isinstance(r[i], int | float) and not isinstance(r[i], bool)
+                          for r in section.rows)}  # fmt: skip
+        table = new_table(section.title, env.boxed)
+        for column in section.columns:
+            table.add_column(Text(column), justify="right" if column in numeric else "left")
+        for row in section.rows:
+            cells = [
+                _shown(v, section.units.get(c), env)
+                for c, v in zip(section.columns, row, strict=True)
+            ]
+            table.add_row(*(Text(c) for c in cells))
+        parts.append(table)
+        parts += [Text(line, style="dim") for line in section.lines]
+    return Group(*parts)
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return plain_number(float(rounded(float(value))))
+    return safe_text(str(value))
+
+
+def as_csv(result: Any, env: Env) -> bytes:
+    """The result's main section as CSV (raw values, formula-like text escaped)."""
+    sections = SECTIONS[result.kind](result)
+    section = next((s for s in sections if s.main), sections[-1])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(section.columns)
+    for row in section.rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def as_markdown(result: Any, env: Env) -> bytes:
+    """A Markdown heading and table per section."""
+    lines: list[str] = []
+    for section in SECTIONS[result.kind](result):
+        lines += [f"## {_md_cell(section.title)}", ""]
+        lines += [_md_cell(line) + "  " for line in section.lines]
+        if section.lines:
+            lines.append("")
+        if section.columns and section.rows:
+            lines.append("| " + " | ".join(section.columns) + " |")
+            lines.append("|" + "---|" * len(section.columns))
+            for row in section.rows:
+                cells = [_shown(v, section.units.get(c), env)
+                         for c, v in zip(section.columns, row, strict=True)]  # fmt: skip
+                lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+            lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+def as_xlsx(result: Any, env: Env) -> bytes:
+    """A workbook with one sheet per section, bold frozen headers and autofilter."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from csmetrics_cli.render.xlsx import cell_value, fit_columns
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for section in SECTIONS[result.kind](result):
+        ws = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", section.title)[:31])
+        ws.append(section.columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in section.rows:
+            ws.append([cell_value(v) for v in row])
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        fit_columns(ws)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
