@@ -255,10 +255,10 @@ def test_every_command_writes_json_equal_to_the_library_result(capsys, data, nam
     expected = {
         "report": lambda: api.report(
             ds, [june], api.select_metrics(None, ["mrr", "customers_end"])
-        ),  # noqa: E501
+        ),
         "explain": lambda: api.explain(
             ds, api.select_metrics(None, ["churned_customers"])[0], june
-        ),  # noqa: E501
+        ),
         "health": lambda: api.health(ds, june),
         "backtest": lambda: api.backtest(ds, month_range("2024-01", "2024-03"), 3),
         "validate": lambda: api.validate(ds),
