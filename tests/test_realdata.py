@@ -1,7 +1,8 @@
 """csm on the small real exports in ../shared/realdata (read in place, never copied here).
 
 Expected figures are recomputed here from the raw CSV with the csv module, independently of
-csm's engine. Skipped when the folder is not beside the repository.
+csm's engine. Skipped when the folder is not beside the repository, except in CI
+(CSM_REQUIRE_REALDATA=1, set by .ci/run), where a missing folder is a failure.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,8 @@ from csmetrics_cli.config import Config
 from tests.conftest import run_report, values
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+if not REAL.is_dir() and os.environ.get("CSM_REQUIRE_REALDATA"):
+    raise RuntimeError(f"{REAL} is missing and CSM_REQUIRE_REALDATA is set")
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/realdata not present")
 
 
