@@ -20,6 +20,7 @@ from csmetrics_cli.periods import Period
 
 T = TypeVar("T")
 BLANK_SEGMENT = "(blank)"
+UNKNOWN_SEGMENT = "(unknown customer)"  # rows whose customer_id the customers table lacks
 ALL = "\x00all"  # internal segment key of the all-customers row; None in every output
 KEYS = ["period", "segment"]
 
@@ -93,12 +94,13 @@ class Context:
         by = self.segment_by
         customers = self.data.table("customers")
         if customers is not None and by in customers.columns:
-            seg = customers.set_index("customer_id")[by]
-        else:
-            # Fall back to the subscription column (e.g. plan): the latest subscription's value.
-            subs = self.data.table("subscriptions")
-            assert subs is not None
-            seg = subs.sort_values("start_date").groupby("customer_id")[by].last()
+            seg = customers.set_index("customer_id")[by].astype("object")
+            seg = seg.where(seg.notna(), BLANK_SEGMENT).reindex(self.customers())
+            return seg.where(seg.notna(), UNKNOWN_SEGMENT).astype(str)
+        # Fall back to the subscription column (e.g. plan): the latest subscription's value.
+        subs = self.data.table("subscriptions")
+        assert subs is not None
+        seg = subs.sort_values("start_date").groupby("customer_id")[by].last()
         seg = seg.reindex(self.customers()).astype("object")
         return seg.where(seg.notna(), BLANK_SEGMENT).astype(str)
 
@@ -107,11 +109,13 @@ class Context:
         return [] if seg is None else sorted(seg.unique())
 
     def segment_of(self, customer_ids: pd.Series) -> pd.Series:
-        """Segment label per row; NA for rows with no (or an unknown) customer."""
+        """Segment label per row: UNKNOWN_SEGMENT for a customer the customers table lacks,
+        NA for rows with no customer (they count in the overall figures only)."""
         seg = self.segments()
         if seg is None:
             return pd.Series(None, index=customer_ids.index, dtype="object")
-        return customer_ids.map(seg)
+        labels = customer_ids.map(seg)
+        return labels.where(labels.notna() | customer_ids.isna(), UNKNOWN_SEGMENT)
 
     def grid(self) -> pd.MultiIndex:
         """Every (period, segment) pair a result has a row for; ALL = all customers."""
