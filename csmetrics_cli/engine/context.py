@@ -32,7 +32,7 @@ class Context:
     data: Dataset
     periods: list[Period]
     segment_by: str | None = None
-    _cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)  # see engine/cache.py
 
     @property
     def config(self) -> Config:
@@ -44,9 +44,9 @@ class Context:
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """Compute `build()` once per context."""
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]  # type: ignore[no-any-return]
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]  # type: ignore[no-any-return]
 
     def shared(self, key: str, build: Callable[[], T]) -> T:
         """Compute `build()` once per data set and segmentation, whatever the periods.

@@ -12,7 +12,7 @@ from csmetrics_cli.metrics.spec import FAMILIES, UNITS, Kind, MetricSpec, Ref, r
 M, R, D = Kind.measure, Kind.ratio, Kind.derived
 SUBS = ("subscriptions",)
 SURVEYS = ("surveys",)
-REVENUE = ref("revenue:measures")
+REVENUE = ref("engine.movements:measures")
 HEALTH = ref("health:counts")
 NPS = ref("satisfaction:nps_counts")
 NO_START = "no paying customers at the start snapshot"
@@ -23,7 +23,7 @@ NO_NPS = "no nps responses in the period"
 
 def _movers(flag: str, amount: str) -> Ref:
     """explain: the customers where movement `flag` is set, with m0, m1 and `amount`."""
-    return ref("revenue:movers", flag, amount)
+    return ref("engine.movements:movers", flag, amount)
 
 
 def _scored(band: str | None) -> Ref:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import ALL, Context
 from csmetrics_cli.metrics.catalog import BY_ID
 from csmetrics_cli.metrics.results import measure, null_result, ratio
@@ -21,9 +22,11 @@ COLUMNS = [
 
 
 def resolve(target: Ref) -> Callable[..., Any]:
-    """The function a catalog Ref names ("module:function" under csmetrics_cli.metrics)."""
+    """The function a catalog Ref names: "family:function" in csmetrics_cli.metrics, or
+    "package.module:function" elsewhere under csmetrics_cli (the engine's measures)."""
     module, _, name = target.path.partition(":")
-    function = getattr(importlib.import_module(f"csmetrics_cli.metrics.{module}"), name)
+    package = "csmetrics_cli" if "." in module else "csmetrics_cli.metrics"
+    function = getattr(importlib.import_module(f"{package}.{module}"), name)
     return partial(function, *target.args) if target.args else function  # type: ignore[no-any-return]
 
 
@@ -59,16 +62,13 @@ def missing_inputs(ctx: Context, spec: MetricSpec) -> str | None:
     return None
 
 
+@per_context
 def value_of(ctx: Context, metric_id: str) -> pd.DataFrame:
     """A metric's result in this context (computed once), null with the reason when its
     inputs are missing; derived metrics read the metrics they depend on through this."""
-
-    def build() -> pd.DataFrame:
-        spec = BY_ID[metric_id]
-        why = missing_inputs(ctx, spec)
-        return null_result(ctx, why) if why else _evaluate(ctx, spec)
-
-    return ctx.memo(f"metric:{metric_id}", build)
+    spec = BY_ID[metric_id]
+    why = missing_inputs(ctx, spec)
+    return null_result(ctx, why) if why else _evaluate(ctx, spec)
 
 
 def detail_of(ctx: Context, spec: MetricSpec) -> pd.DataFrame | None:

@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 from csmetrics_cli.engine.context import ALL, KEYS, Context
+from csmetrics_cli.engine.movements import measures, movements
 from csmetrics_cli.engine.snapshots import as_days, first_paying_day, mrr_matrix
 from csmetrics_cli.engine.span import OBSERVED_DATES, data_span
 from csmetrics_cli.metrics.compute import value_of
 from csmetrics_cli.metrics.results import measure, null_result, ratio, result
-from csmetrics_cli.metrics.revenue import measures, movements
 from csmetrics_cli.periods import Period
 
 EPOCH = np.datetime64("1970-01-01", "D")

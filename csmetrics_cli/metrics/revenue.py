@@ -1,120 +1,22 @@
-"""Revenue and retention metrics (family `revenue`), SPEC section 3.
+"""Revenue metrics beyond the plain measures (family `revenue`), SPEC section 3.
 
-Per customer c and period, m0 = MRR at the start snapshot (the day before the period) and
-m1 = MRR at the end snapshot (its last day). Every metric here is a sum or ratio of
-per-customer movement columns, aggregated overall and per segment in one groupby.
+The counts, MRR sums and bridge terms come from engine/movements.py (the catalog divides
+them); this module holds what needs more: renewals, lifetime and CLV, costs.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import ALL, BLANK_SEGMENT, Context
-from csmetrics_cli.engine.snapshots import first_paying_day, mrr_matrix
+from csmetrics_cli.engine.movements import measures
 from csmetrics_cli.metrics.compute import value_of
 from csmetrics_cli.metrics.results import ratio, result
 
 DAYS_PER_MONTH = 365.25 / 12
 NO_START = "no paying customers at the start snapshot"
-
-
-def _days(dates: list[date]) -> np.ndarray:
-    return np.array([np.datetime64(d, "D") for d in dates])
-
-
-def movements(ctx: Context) -> pd.DataFrame:
-    """One row per (period, customer) with m0, m1 and the movement flags.
-
-    Customers neither paying at a snapshot nor acquired in the period are left out.
-    """
-
-    def build() -> pd.DataFrame:
-        subs = ctx.data.table("subscriptions")
-        assert subs is not None
-        customers = ctx.customers()
-        starts = _days([p.start_snapshot for p in ctx.periods])
-        ends = _days([p.end_snapshot for p in ctx.periods])
-        days = np.unique(np.concatenate([starts, ends]))
-        mrr = mrr_matrix(subs, customers, days)
-        m0 = mrr[:, np.searchsorted(days, starts)]
-        m1 = mrr[:, np.searchsorted(days, ends)]
-        first = first_paying_day(subs, customers)[:, None]
-        period_start = _days([p.start for p in ctx.periods])[None, :]
-        period_end = _days([p.end for p in ctx.periods])[None, :]
-        paid_before = first < period_start
-        acquired = (first >= period_start) & (first < period_end)
-        keep = ((m0 > 0) | (m1 > 0) | acquired).ravel()
-        n_periods = len(ctx.periods)
-        frame = pd.DataFrame(
-            {
-                "period": np.tile(np.array(ctx.labels, dtype=object), len(customers))[keep],
-                "customer_id": np.repeat(customers.to_numpy(), n_periods)[keep],
-                "m0": m0.ravel()[keep],
-                "m1": m1.ravel()[keep],
-                "paid_before": paid_before.ravel()[keep],
-                "acquired": acquired.ravel()[keep],
-            }
-        )
-        start, end = frame["m0"] > 0, frame["m1"] > 0
-        frame["paying_start"] = start
-        frame["paying_end"] = end
-        frame["new"] = ~start & end & ~frame["paid_before"]
-        frame["reactivated"] = ~start & end & frame["paid_before"]
-        frame["churned"] = start & ~end
-        frame["retained"] = start & end
-        diff = frame["m1"] - frame["m0"]
-        frame["expansion"] = diff.where(frame["retained"] & (diff > 0), 0.0)
-        frame["contraction"] = (-diff).where(frame["retained"] & (diff < 0), 0.0)
-        return frame
-
-    return ctx.memo("movements", build)
-
-
-def measures(ctx: Context) -> pd.DataFrame:
-    """Counts and MRR sums per (period, segment), the base of every revenue metric."""
-
-    def build() -> pd.DataFrame:
-        mov = movements(ctx)
-        mov = mov.assign(
-            new_m1=mov["m1"].where(mov["new"], 0.0),
-            react_m1=mov["m1"].where(mov["reactivated"], 0.0),
-            churn_m0=mov["m0"].where(mov["churned"], 0.0),
-        )
-        aggs = {
-            "customers_start": ("paying_start", "sum"),
-            "customers_end": ("paying_end", "sum"),
-            "new_customers": ("new", "sum"),
-            "reactivated_customers": ("reactivated", "sum"),
-            "churned_customers": ("churned", "sum"),
-            "retained_customers": ("retained", "sum"),
-            "acquired_customers": ("acquired", "sum"),
-            "start_mrr": ("m0", "sum"),
-            "mrr": ("m1", "sum"),
-            "new_mrr": ("new_m1", "sum"),
-            "reactivation_mrr": ("react_m1", "sum"),
-            "expansion_mrr": ("expansion", "sum"),
-            "contraction_mrr": ("contraction", "sum"),
-            "churned_mrr": ("churn_m0", "sum"),
-        }
-        m = ctx.aggregate(mov, aggs)
-        # The MRR bridge terms the retention ratios name as their numerators.
-        m["net_change_mrr"] = m["expansion_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
-        m["net_retained_mrr"] = m["start_mrr"] + m["net_change_mrr"]
-        m["gross_retained_mrr"] = m["start_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
-        m["lost_mrr"] = m["churned_mrr"] + m["contraction_mrr"]
-        return m
-
-    return ctx.memo("revenue_measures", build)
-
-
-def movers(flag: str, amount: str, ctx: Context) -> pd.DataFrame:
-    """Rows behind a movement: the customers where `flag` is set, with m0, m1 and `amount`."""
-    mov = movements(ctx)
-    rows = mov[mov[flag].astype(bool)]
-    return rows[["period", "customer_id", "m0", "m1"]].assign(amount=rows[amount])
 
 
 def arr(ctx: Context) -> pd.DataFrame:
@@ -154,28 +56,26 @@ def renewal(ctx: Context) -> pd.DataFrame:
     return ratio(m["renewed"], m["due"], zero_note="no contract term ends in the period")
 
 
+@per_context
 def _monthly_churn(ctx: Context) -> pd.Series:
     """Mean monthly customer churn rate (fraction) per (period, segment)."""
 
-    def build() -> pd.Series:
-        calendar = ctx.periods[0].kind in ("month", "quarter", "year")
-        if not calendar:
-            # Shorter than a month: scale the period's own churn to a month.
-            m = measures(ctx)
-            length = {p.label: p.days for p in ctx.periods}
-            days = pd.Series(m.index.get_level_values("period").map(length), index=m.index)
-            rate = m["churned_customers"] / m["customers_start"].where(m["customers_start"] > 0)
-            return rate * DAYS_PER_MONTH / days
-        months = sorted({mp for p in ctx.periods for mp in p.months()})
-        sub = Context(ctx.data, months, ctx.segment_by)
-        mm = measures(sub)
-        rate = mm["churned_customers"] / mm["customers_start"].where(mm["customers_start"] > 0)
-        parent = {mp.label: p.label for p in ctx.periods for mp in p.months()}
-        frame = rate.rename("rate").reset_index()
-        frame["period"] = frame["period"].map(parent)
-        return frame.groupby(["period", "segment"], sort=False)["rate"].mean().reindex(ctx.grid())
-
-    return ctx.memo("monthly_churn", build)
+    calendar = ctx.periods[0].kind in ("month", "quarter", "year")
+    if not calendar:
+        # Shorter than a month: scale the period's own churn to a month.
+        m = measures(ctx)
+        length = {p.label: p.days for p in ctx.periods}
+        days = pd.Series(m.index.get_level_values("period").map(length), index=m.index)
+        rate = m["churned_customers"] / m["customers_start"].where(m["customers_start"] > 0)
+        return rate * DAYS_PER_MONTH / days
+    months = sorted({mp for p in ctx.periods for mp in p.months()})
+    sub = Context(ctx.data, months, ctx.segment_by)
+    mm = measures(sub)
+    rate = mm["churned_customers"] / mm["customers_start"].where(mm["customers_start"] > 0)
+    parent = {mp.label: p.label for p in ctx.periods for mp in p.months()}
+    frame = rate.rename("rate").reset_index()
+    frame["period"] = frame["period"].map(parent)
+    return frame.groupby(["period", "segment"], sort=False)["rate"].mean().reindex(ctx.grid())
 
 
 def lifetime(ctx: Context) -> pd.DataFrame:

@@ -64,7 +64,9 @@ UNITS: dict[str, Unit] = {
 
 @dataclass(frozen=True)
 class Ref:
-    """A function under csmetrics_cli/metrics named as "module:function", with fixed arguments."""
+    """A function named "family:function" (a module of csmetrics_cli.metrics) or
+    "package.module:function" (under csmetrics_cli), with fixed leading arguments; the
+    context comes last."""
 
     path: str
     args: tuple[object, ...] = ()
