@@ -70,7 +70,6 @@ def movements(ctx: Context) -> pd.DataFrame:
 @per_context
 def measures(ctx: Context) -> pd.DataFrame:
     """Counts and MRR sums per (period, segment), the base of every revenue metric."""
-
     mov = movements(ctx)
     mov = mov.assign(
         new_m1=mov["m1"].where(mov["new"], 0.0),

@@ -16,36 +16,32 @@ a week or a day range counts the distinct users of the whole range.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.engine.activity import (
+    EPOCH,
+    Activity,
+    activity_pairs,
+    day_number,
+    event_codes,
+    feature_triples,
+    segment_codes,
+    sorted_unique,
+)
+from csmetrics_cli.engine.cohorts import cohort, last_day
 from csmetrics_cli.engine.context import ALL, KEYS, Context
 from csmetrics_cli.engine.movements import measures, movements
-from csmetrics_cli.engine.snapshots import as_days, first_paying_day, mrr_matrix
-from csmetrics_cli.engine.span import OBSERVED_DATES, data_span
+from csmetrics_cli.engine.snapshots import as_days, mrr_matrix
 from csmetrics_cli.metrics.compute import value_of
 from csmetrics_cli.metrics.results import measure, null_result, ratio, result
 from csmetrics_cli.periods import Period
 
-EPOCH = np.datetime64("1970-01-01", "D")
 CALENDAR_KINDS = ("month", "quarter", "year")
 ITEM_KEYS = [*KEYS, "item"]
 NO_COHORT = "no customers created in the period"
 NO_ONBOARDING = "no cohort customers with onboarding rows"
 NO_END = "no paying customers at the end snapshot"
-
-
-def _day_number(d: date) -> int:
-    """Days since 1970-01-01."""
-    return int((np.datetime64(d, "D") - EPOCH).astype(np.int64))
-
-
-def _day_numbers(values: pd.Series) -> np.ndarray:
-    """Dates as days since 1970-01-01 (the loader already took the day in the report's zone)."""
-    return (as_days(values) - EPOCH).astype(np.int64)
 
 
 def _on_grid(ctx: Context, per_period: list[np.ndarray]) -> pd.Series:
@@ -73,55 +69,6 @@ def _with_note(frame: pd.DataFrame, note: pd.Series) -> pd.DataFrame:
     """Keep the frame's own note where it has one, else `note`."""
     frame["note"] = frame["note"].where(frame["note"].notna(), note)
     return frame
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted."""
-    # A stable sort is fast on events, which usually arrive in time order; hashing 10M+ keys
-    # (pd.unique) or np.unique is several times slower.
-    ordered = np.sort(values, kind="stable")
-    keep = np.ones(len(ordered), dtype=bool)
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
-
-
-def _segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
-    """Per customer of ctx.customers(): 0 for no segment, else 1 + its position in the grid."""
-    seg = ctx.segments()
-    if seg is None:
-        return np.zeros(len(ctx.customers()), dtype=np.int64), 0
-    labels = ctx.segment_values()
-    codes = pd.Categorical(seg.to_numpy(), categories=labels).codes.astype(np.int64) + 1
-    return codes, len(labels)
-
-
-def last_day(ctx: Context) -> np.datetime64:
-    """The latest observed day in any table present (NaT when there is none): outcomes
-    after a cohort's period are counted up to this day (see engine/span.py)."""
-
-    def build() -> np.datetime64:
-        _, last = data_span(ctx.data, OBSERVED_DATES)
-        return np.datetime64(last, "D") if last else np.datetime64("NaT", "D")
-
-    return ctx.shared("last_day", build)
-
-
-def cohort(ctx: Context) -> pd.DataFrame:
-    """Per customer: `start` (created_at, else first paying day) and the period it falls in."""
-
-    def build() -> pd.DataFrame:
-        customers = ctx.customers()
-        subs = ctx.data.table("subscriptions")
-        assert subs is not None
-        start = pd.Series(first_paying_day(subs, customers), index=customers)
-        table = ctx.data.table("customers")
-        if table is not None and "created_at" in table.columns:
-            created = table.set_index("customer_id")["created_at"].reindex(customers)
-            start = pd.Series(np.where(created.notna(), as_days(created), start), index=customers)
-        start = start.astype("datetime64[s]")
-        return pd.DataFrame({"start": start, "period": ctx.assign_period(start)})
-
-    return ctx.memo("cohort", build)
 
 
 def _cohort_rows(ctx: Context) -> pd.DataFrame:
@@ -267,13 +214,13 @@ def feature_activation(ctx: Context) -> pd.DataFrame:
     """Mean distinct features a cohort customer used in its first feature_window_days days."""
     rows = _cohort_rows(ctx)
     window = ctx.config.feature_window_days
-    features = _features(ctx)
+    features = feature_triples(ctx)
     start = as_days(cohort(ctx)["start"])
     # Customers without a start day get a window no event can fall in.
     never = np.iinfo(np.int64).max - window
     first = np.where(np.isnat(start), never, (start - EPOCH).astype(np.int64))[features.customer]
     inside = (features.day >= first) & (features.day < first + window)
-    pairs = _sorted_unique(
+    pairs = sorted_unique(
         features.customer[inside] * features.n_features + features.feature[inside]
     )
     used = np.bincount(pairs // features.n_features, minlength=len(ctx.customers()))
@@ -332,7 +279,7 @@ def _activation_days(ctx: Context) -> tuple[pd.Series | None, str]:
     def build() -> pd.Series:
         events = ctx.data.table("events")
         assert events is not None
-        base = _events(ctx)
+        base = event_codes(ctx)
         hit = (events["event"] == name).to_numpy(dtype=bool, na_value=False) & (base.customer >= 0)
         first = pd.Series(base.day[hit]).groupby(base.customer[hit]).min()
         days = EPOCH + first.to_numpy().astype("timedelta64[D]")
@@ -387,72 +334,6 @@ def time_to_value(ctx: Context) -> pd.DataFrame:
 # ---- usage --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Events:
-    """The events table as integer codes, one entry per row."""
-
-    day: np.ndarray  # days since 1970-01-01 in the reporting time zone
-    user: np.ndarray  # code of user_id
-    customer: np.ndarray  # position in ctx.customers(); -1 when blank or unknown
-    user_customer: np.ndarray  # per user code: the first customer its events name, or -1
-    first: int  # the first day with any event
-    last: int  # the last day with any event
-
-
-def _events(ctx: Context) -> _Events:
-    def build() -> _Events:
-        events = ctx.data.table("events")
-        assert events is not None
-        day = _day_numbers(events["timestamp"]).astype(np.int32)
-        user, users = pd.factorize(events["user_id"])
-        customer = np.full(len(events), -1, dtype=np.int32)
-        if "customer_id" in events.columns:
-            codes, ids = pd.factorize(events["customer_id"])
-            position = np.append(ctx.customers().get_indexer(ids), -1).astype(np.int32)
-            customer = position[codes]
-        named = customer >= 0
-        first = pd.Series(customer[named]).groupby(user[named]).first()
-        user_customer = np.full(len(users), -1, dtype=np.int32)
-        user_customer[first.index.to_numpy()] = first.to_numpy()
-        first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, -1)
-        return _Events(day, user.astype(np.int32), customer, user_customer, first_day, last_day)
-
-    return ctx.shared("events_codes", build)
-
-
-@dataclass(frozen=True)
-class _Activity:
-    """Distinct (day, user) pairs of activity events, sorted by day."""
-
-    day: np.ndarray
-    user: np.ndarray
-    user_segment: np.ndarray  # per user code: 0 = no segment, else 1 + segment position
-    n_segments: int
-
-
-def _activity(ctx: Context) -> _Activity:
-    def build() -> _Activity:
-        base = _events(ctx)
-        keep = np.ones(len(base.day), dtype=bool)
-        if ctx.config.activity_events:
-            events = ctx.data.table("events")
-            assert events is not None
-            keep = events["event"].isin(ctx.config.activity_events).to_numpy(dtype=bool)
-        n_users, low = max(len(base.user_customer), 1), base.first
-        key = (base.day[keep].astype(np.int64) - low) * n_users + base.user[keep]
-        key = _sorted_unique(key)
-        codes, n_segments = _segment_codes(ctx)
-        user_segment = np.append(codes, 0)[base.user_customer]
-        return _Activity(
-            (key // n_users + low).astype(np.int32),
-            (key % n_users).astype(np.int32),
-            user_segment,
-            n_segments,
-        )
-
-    return ctx.shared("activity_pairs", build)
-
-
 def _usage_unavailable(ctx: Context) -> str | None:
     if ctx.config.activity_events and not ctx.data.has("events", "event"):
         return "activity_events is set but events have no event column"
@@ -464,8 +345,8 @@ def _counted_days(ctx: Context, period: Period) -> tuple[int, int]:
 
     A period wholly before the first event has no days: the data does not reach it.
     """
-    events = _events(ctx)
-    start, end = _day_number(period.start), _day_number(period.end)
+    events = event_codes(ctx)
+    start, end = day_number(period.start), day_number(period.end)
     return start, (min(end, events.last + 1) if end > events.first else start)
 
 
@@ -476,7 +357,7 @@ def _slice(days: np.ndarray, start: int, stop: int) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
-def _distinct_users(act: _Activity, start: int, stop: int) -> np.ndarray:
+def _distinct_users(act: Activity, start: int, stop: int) -> np.ndarray:
     """[overall, *per segment] distinct users active in [start, stop)."""
     lo, hi = _slice(act.day, start, stop)
     seen = np.flatnonzero(np.bincount(act.user[lo:hi], minlength=len(act.user_segment)))
@@ -486,7 +367,7 @@ def _distinct_users(act: _Activity, start: int, stop: int) -> np.ndarray:
 
 def _outside_events(ctx: Context) -> str:
     """Why a period has no days to count."""
-    events = _events(ctx)
+    events = event_codes(ctx)
     if not len(events.day):
         return "the events table has no rows"
     return (
@@ -500,7 +381,7 @@ def dau(ctx: Context) -> pd.DataFrame:
     why = _usage_unavailable(ctx)
     if why:
         return null_result(ctx, why)
-    act = _activity(ctx)
+    act = activity_pairs(ctx)
     user_days, days = [], []
     for period in ctx.periods:
         start, stop = _counted_days(ctx, period)
@@ -516,7 +397,7 @@ def mau(ctx: Context) -> pd.DataFrame:
     why = _usage_unavailable(ctx)
     if why:
         return null_result(ctx, why)
-    act = _activity(ctx)
+    act = activity_pairs(ctx)
     totals, weights = [], []
     for period in ctx.periods:
         buckets = period.months() if period.kind in CALENDAR_KINDS else [period]
@@ -545,43 +426,10 @@ def stickiness(ctx: Context) -> pd.DataFrame:
     return out
 
 
-@dataclass(frozen=True)
-class _Features:
-    """Distinct (day, customer, feature) triples of events naming both, sorted by day."""
-
-    day: np.ndarray
-    customer: np.ndarray  # position in ctx.customers()
-    feature: np.ndarray  # position in names
-    names: list[str]
-    n_features: int
-
-
-def _features(ctx: Context) -> _Features:
-    def build() -> _Features:
-        events = ctx.data.table("events")
-        assert events is not None
-        base = _events(ctx)
-        feature, names = pd.factorize(events["feature"], sort=True)
-        keep = (feature >= 0) & (base.customer >= 0)
-        n_features, n_customers = max(len(names), 1), max(len(ctx.customers()), 1)
-        key = (base.day[keep].astype(np.int64) - base.first) * n_customers + base.customer[keep]
-        key = _sorted_unique(key * n_features + feature[keep])
-        rest = key // n_features
-        return _Features(
-            (rest // n_customers + base.first).astype(np.int32),
-            (rest % n_customers).astype(np.int64),
-            (key % n_features).astype(np.int64),
-            [str(n) for n in names],
-            n_features,
-        )
-
-    return ctx.shared("feature_triples", build)
-
-
 def feature_adoption(ctx: Context) -> pd.DataFrame:
     """Per feature: customers paying at the end who used it in the period / customers_end x 100."""
-    feats = _features(ctx)
-    codes, n_segments = _segment_codes(ctx)
+    feats = feature_triples(ctx)
+    codes, n_segments = segment_codes(ctx)
     mov = movements(ctx)
     paying = mov[mov["paying_end"]]
     paying_period = paying["period"].to_numpy()
@@ -594,7 +442,7 @@ def feature_adoption(ctx: Context) -> pd.DataFrame:
         lo, hi = _slice(feats.day, start, stop)
         pays = np.zeros(len(ctx.customers()), dtype=bool)
         pays[paying_code[paying_period == period.label]] = True
-        pairs = _sorted_unique(feats.customer[lo:hi] * feats.n_features + feats.feature[lo:hi])
+        pairs = sorted_unique(feats.customer[lo:hi] * feats.n_features + feats.feature[lo:hi])
         pairs = pairs[pays[pairs // feats.n_features]]
         cust, feat = pairs // feats.n_features, pairs % feats.n_features
         grid = np.bincount(feat * width + codes[cust], minlength=feats.n_features * width)

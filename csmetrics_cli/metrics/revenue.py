@@ -59,7 +59,6 @@ def renewal(ctx: Context) -> pd.DataFrame:
 @per_context
 def _monthly_churn(ctx: Context) -> pd.Series:
     """Mean monthly customer churn rate (fraction) per (period, segment)."""
-
     calendar = ctx.periods[0].kind in ("month", "quarter", "year")
     if not calendar:
         # Shorter than a month: scale the period's own churn to a month.

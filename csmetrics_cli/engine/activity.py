@@ -1,0 +1,147 @@
+"""Product events as integer codes, built once per data set: the per-day activity that
+engagement and health metrics read.
+
+`event_codes` maps every event row to (day, user, customer); `activity_pairs` keeps the
+distinct (day, user) pairs of activity events and `feature_triples` the distinct (day,
+customer, feature) triples, both sorted by day so that a period is a slice.
+
+A user belongs to the first customer its events name (users without one count overall
+only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from csmetrics_cli.engine.cache import per_dataset
+from csmetrics_cli.engine.context import Context
+from csmetrics_cli.engine.snapshots import as_days
+
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def day_number(d: date) -> int:
+    """Days since 1970-01-01."""
+    return int((np.datetime64(d, "D") - EPOCH).astype(np.int64))
+
+
+def day_numbers(values: pd.Series) -> np.ndarray:
+    """Dates as days since 1970-01-01 (the loader already took the day in the report's zone)."""
+    return (as_days(values) - EPOCH).astype(np.int64)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted."""
+    # A stable sort is fast on events, which usually arrive in time order; hashing 10M+ keys
+    # (pd.unique) or np.unique is several times slower.
+    ordered = np.sort(values, kind="stable")
+    keep = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
+    """Per customer of ctx.customers(): 0 for no segment, else 1 + its position in the grid."""
+    seg = ctx.segments()
+    if seg is None:
+        return np.zeros(len(ctx.customers()), dtype=np.int64), 0
+    labels = ctx.segment_values()
+    codes = pd.Categorical(seg.to_numpy(), categories=labels).codes.astype(np.int64) + 1
+    return codes, len(labels)
+
+
+@dataclass(frozen=True)
+class Events:
+    """The events table as integer codes, one entry per row."""
+
+    day: np.ndarray  # days since 1970-01-01 in the reporting time zone
+    user: np.ndarray  # code of user_id
+    customer: np.ndarray  # position in ctx.customers(); -1 when blank or unknown
+    user_customer: np.ndarray  # per user code: the first customer its events name, or -1
+    first: int  # the first day with any event
+    last: int  # the last day with any event
+
+
+@per_dataset
+def event_codes(ctx: Context) -> Events:
+    events = ctx.data.table("events")
+    assert events is not None
+    day = day_numbers(events["timestamp"]).astype(np.int32)
+    user, users = pd.factorize(events["user_id"])
+    customer = np.full(len(events), -1, dtype=np.int32)
+    if "customer_id" in events.columns:
+        codes, ids = pd.factorize(events["customer_id"])
+        position = np.append(ctx.customers().get_indexer(ids), -1).astype(np.int32)
+        customer = position[codes]
+    named = customer >= 0
+    first = pd.Series(customer[named]).groupby(user[named]).first()
+    user_customer = np.full(len(users), -1, dtype=np.int32)
+    user_customer[first.index.to_numpy()] = first.to_numpy()
+    first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, -1)
+    return Events(day, user.astype(np.int32), customer, user_customer, first_day, last_day)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Distinct (day, user) pairs of activity events, sorted by day."""
+
+    day: np.ndarray
+    user: np.ndarray
+    user_segment: np.ndarray  # per user code: 0 = no segment, else 1 + segment position
+    n_segments: int
+
+
+@per_dataset
+def activity_pairs(ctx: Context) -> Activity:
+    base = event_codes(ctx)
+    keep = np.ones(len(base.day), dtype=bool)
+    if ctx.config.activity_events:
+        events = ctx.data.table("events")
+        assert events is not None
+        keep = events["event"].isin(ctx.config.activity_events).to_numpy(dtype=bool)
+    n_users, low = max(len(base.user_customer), 1), base.first
+    key = (base.day[keep].astype(np.int64) - low) * n_users + base.user[keep]
+    key = sorted_unique(key)
+    codes, n_segments = segment_codes(ctx)
+    user_segment = np.append(codes, 0)[base.user_customer]
+    return Activity(
+        (key // n_users + low).astype(np.int32),
+        (key % n_users).astype(np.int32),
+        user_segment,
+        n_segments,
+    )
+
+
+@dataclass(frozen=True)
+class Features:
+    """Distinct (day, customer, feature) triples of events naming both, sorted by day."""
+
+    day: np.ndarray
+    customer: np.ndarray  # position in ctx.customers()
+    feature: np.ndarray  # position in names
+    names: list[str]
+    n_features: int
+
+
+@per_dataset
+def feature_triples(ctx: Context) -> Features:
+    events = ctx.data.table("events")
+    assert events is not None
+    base = event_codes(ctx)
+    feature, names = pd.factorize(events["feature"], sort=True)
+    keep = (feature >= 0) & (base.customer >= 0)
+    n_features, n_customers = max(len(names), 1), max(len(ctx.customers()), 1)
+    key = (base.day[keep].astype(np.int64) - base.first) * n_customers + base.customer[keep]
+    key = sorted_unique(key * n_features + feature[keep])
+    rest = key // n_features
+    return Features(
+        (rest // n_customers + base.first).astype(np.int32),
+        (rest % n_customers).astype(np.int64),
+        (key % n_features).astype(np.int64),
+        [str(n) for n in names],
+        n_features,
+    )
