@@ -76,10 +76,6 @@ class Period:
         """Number of days in the period."""
         return (self.end - self.start).days
 
-    def contains(self, d: date) -> bool:
-        """Whether day d is in [start, end)."""
-        return self.start <= d < self.end
-
     def previous(self) -> Period:
         """The period of the same kind immediately before; a days range keeps its length."""
         containing = _CONTAINING.get(self.kind)

@@ -69,3 +69,12 @@ def test_readme_gives_the_two_commands_and_every_setting():
     assert "make test" in ci
     missing = [s for s in SETTINGS if f"`{s}`" not in readme]
     assert not missing, f"README does not document settings {missing}"
+
+
+def test_every_catalog_reference_names_a_function():
+    from csmetrics_cli.metrics.compute import resolve
+
+    for spec in CATALOG:
+        for ref in (spec.compute, spec.source, spec.detail):
+            if ref is not None:
+                assert callable(resolve(ref)), f"{spec.id}: {ref.path}"

@@ -96,14 +96,6 @@ def test_single_day_snapshots() -> None:
     assert (day.start_snapshot, day.end_snapshot, day.days) == (JUNE_15 - timedelta(1), JUNE_15, 1)
 
 
-def test_contains_is_half_open() -> None:
-    june = parse_period("2024-06")
-    assert june.contains(D("2024-06-01"))
-    assert june.contains(D("2024-06-30"))
-    assert not june.contains(D("2024-07-01"))
-    assert not june.contains(D("2024-05-31"))
-
-
 @pytest.mark.parametrize(
     ("text", "previous"),
     [
