@@ -216,16 +216,56 @@ class ExplainResult:
     detail: pd.DataFrame | None  # who is behind the figure, largest first
     segment_by: str | None
     top: int
+    bridge: list[Term] = field(default_factory=list)  # the numerator, term by term
 
     def to_dict(self) -> dict[str, Any]:
         from csmetrics_cli.render.values import records, table_records
 
         s = self.spec
         who = [] if self.detail is None else table_records(self.detail.head(self.top))
+        bridge = [{"term": t.measure, "label": t.label, "sign": t.sign, "value": t.value,
+                   "customers_total": len(t.customers),
+                   "customers": table_records(t.customers.head(self.top))}
+                  for t in self.bridge]  # fmt: skip
         return {"id": s.id, "name": s.name, "family": s.family, "formula": s.formula,
                 "unit": s.unit, "inputs": list(s.inputs), "values": records(self.values),
-                "customers": who,
+                "bridge": bridge, "customers": who,
                 "customers_total": 0 if self.detail is None else len(self.detail)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a metric's bridge: a signed engine measure and the customers behind it."""
+
+    measure: str
+    label: str
+    sign: str  # "" for the first term, else "+" or "-"
+    value: float | None
+    customers: pd.DataFrame  # customer_id, name (when known), m0, m1, amount; largest first
+
+
+def _bridge(ctx: Any, spec: MetricSpec) -> list[Term]:
+    """The bridge terms of `spec` for the all-customers row of the context's one period."""
+    from csmetrics_cli.engine.context import ALL
+    from csmetrics_cli.engine.movements import TERMS, measures, movers
+    from csmetrics_cli.render.values import clean
+
+    m = measures(ctx)
+    names = None
+    customers = ctx.data.table("customers")
+    if customers is not None and "name" in customers:
+        names = customers.set_index("customer_id")["name"]
+    terms = []
+    for term in spec.bridge:
+        sign, measure = (term[0], term[1:]) if term[0] in "+-" else ("", term)
+        label, flag, amount = TERMS[measure]
+        rows = movers(flag, amount, ctx).drop(columns="period")
+        if names is not None:
+            rows.insert(1, "name", rows["customer_id"].map(names))
+        rows = rows.sort_values("amount", ascending=False, key=abs).reset_index(drop=True)
+        value = clean(m.loc[(ctx.labels[0], ALL), measure])
+        terms.append(Term(measure, label, sign, value, rows))
+    return terms
 
 
 def explain(
@@ -244,7 +284,8 @@ def explain(
         if "amount" in detail:
             detail = detail.sort_values("amount", ascending=False, key=abs)
         detail = detail.reset_index(drop=True)
-    return ExplainResult(spec, rows, detail, segment_by, top)
+    bridge = _bridge(ctx, spec) if spec.bridge and rows["value"].notna().any() else []
+    return ExplainResult(spec, rows, detail, segment_by, top, bridge)
 
 
 @dataclass(frozen=True)

@@ -383,3 +383,20 @@ def test_an_internal_error_is_one_line_with_exit_70(capsys, data, monkeypatch):
     code, out, err = run(capsys, "report", "-d", str(data), "-p", "2024-06")
     assert code == 70 and out == ""
     assert "internal error in csm" in err and "KeyError" in err
+
+
+def test_explain_nrr_shows_the_bridge_with_the_customers_behind_each_term(capsys, data):
+    code, out, _ = run(capsys, "explain", "nrr", "-d", str(data), "-p", "2024-06", "--json")
+    assert code == 0
+    body = json.loads(out)
+    assert body["id"] == "net_revenue_retention"
+    terms = {t["term"]: t for t in body["bridge"]}
+    # start MRR on 05-31: A100 B200 G100 H300 I100 J100 K50 L60 = 1010; expansion G +50;
+    # contraction H 300 -> 240 = 60; churned B 200 + J 100 = 300 (tests/test_revenue.py)
+    assert [(t["sign"], t["value"]) for t in body["bridge"]] == [
+        ("", 1010), ("+", 50), ("-", 60), ("-", 300)]  # fmt: skip
+    assert {c["customer_id"]: c["amount"] for c in terms["churned_mrr"]["customers"]} == {
+        "B": 200, "J": 100}  # fmt: skip
+    assert terms["churned_mrr"]["customers"][0]["name"] == "Beta"  # largest first, named
+    assert body["values"][0]["value"] == pytest.approx((1010 + 50 - 60 - 300) / 1010 * 100)
+    assert body["values"][0]["numerator"] == 700 and isinstance(body["values"][0]["numerator"], int)

@@ -78,3 +78,10 @@ def test_every_catalog_reference_names_a_function():
         for ref in (spec.compute, spec.source, spec.detail):
             if ref is not None:
                 assert callable(resolve(ref)), f"{spec.id}: {ref.path}"
+
+
+def test_bridge_measures_are_engine_terms():
+    from csmetrics_cli.engine.movements import TERMS
+    from csmetrics_cli.metrics.catalog import BRIDGE_MEASURES
+
+    assert set(BRIDGE_MEASURES) <= set(TERMS)

@@ -101,6 +101,24 @@ def measures(ctx: Context) -> pd.DataFrame:
     return m
 
 
+# measure -> (its label, the movement flag of the customers behind it, the amount they add)
+TERMS: dict[str, tuple[str, str, str]] = {
+    "customers_start": ("customers at start", "paying_start", "m0"),
+    "customers_end": ("customers at end", "paying_end", "m1"),
+    "new_customers": ("new customers", "new", "m1"),
+    "reactivated_customers": ("reactivated customers", "reactivated", "m1"),
+    "churned_customers": ("churned customers", "churned", "m0"),
+    "retained_customers": ("retained customers", "retained", "m1"),
+    "start_mrr": ("start MRR", "paying_start", "m0"),
+    "mrr": ("MRR at end", "paying_end", "m1"),
+    "new_mrr": ("new MRR", "new", "m1"),
+    "reactivation_mrr": ("reactivation MRR", "reactivated", "m1"),
+    "expansion_mrr": ("expansion", "expansion", "expansion"),
+    "contraction_mrr": ("contraction", "contraction", "contraction"),
+    "churned_mrr": ("churned MRR", "churned", "m0"),
+}
+
+
 def movers(flag: str, amount: str, ctx: Context) -> pd.DataFrame:
     """Rows behind a movement: the customers where `flag` is set, with m0, m1 and `amount`."""
     mov = movements(ctx)

@@ -15,6 +15,12 @@ SURVEYS = ("surveys",)
 REVENUE = ref("engine.movements:measures")
 HEALTH = ref("health:counts")
 NPS = ref("satisfaction:nps_counts")
+# The revenue measures a bridge may name (engine/movements.py TERMS; checked by a test).
+BRIDGE_MEASURES = (
+    "customers_start", "customers_end", "new_customers", "reactivated_customers",
+    "churned_customers", "retained_customers", "start_mrr", "mrr", "new_mrr",
+    "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
+)  # fmt: skip
 NO_START = "no paying customers at the start snapshot"
 NO_START_MRR = "no MRR at the start snapshot"
 NO_END = "no paying customers at the end snapshot"
@@ -40,7 +46,8 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec(id="customers_end", name="Customers at end", family="revenue", unit="customers",
                formula="paying customers at the end snapshot (m1 > 0)", inputs=SUBS, kind=M,
                source=REVENUE, measure="customers_end", detail=_movers("paying_end", "m1"),
-               better="up"),
+               better="up", bridge=("customers_start", "+new_customers",
+                                    "+reactivated_customers", "-churned_customers")),
     MetricSpec(id="new_customers", name="New customers", family="revenue", unit="customers",
                formula="m0 = 0, m1 > 0, never paying before the period", inputs=SUBS, kind=M,
                source=REVENUE, measure="new_customers", detail=_movers("new", "m1"),
@@ -60,7 +67,8 @@ CATALOG: tuple[MetricSpec, ...] = (
                unit="%", formula="customers paying at both snapshots / customers_start x 100",
                inputs=SUBS, kind=R, source=REVENUE, numerator="retained_customers",
                denominator="customers_start", zero_note=NO_START,
-               detail=_movers("paying_start", "m1"), better="up"),
+               detail=_movers("paying_start", "m1"), better="up",
+               bridge=("customers_start", "-churned_customers")),
     MetricSpec(id="customer_churn_rate", name="Customer churn rate", family="revenue", unit="%",
                formula="churned_customers / customers_start x 100", inputs=SUBS, kind=R,
                source=REVENUE, numerator="churned_customers", denominator="customers_start",
@@ -72,7 +80,9 @@ CATALOG: tuple[MetricSpec, ...] = (
                numerator="renewed", denominator="due", better="up"),
     MetricSpec(id="mrr", name="MRR", family="revenue", unit="currency",
                formula="sum of m1 (MRR at the end snapshot)", inputs=SUBS, kind=M,
-               source=REVENUE, measure="mrr", detail=_movers("paying_end", "m1"), better="up"),
+               source=REVENUE, measure="mrr", detail=_movers("paying_end", "m1"), better="up",
+               bridge=("start_mrr", "+new_mrr", "+reactivation_mrr", "+expansion_mrr",
+                       "-contraction_mrr", "-churned_mrr")),
     MetricSpec(id="arr", name="ARR", family="revenue", unit="currency", formula="mrr x 12",
                inputs=SUBS, kind=D, compute=ref("revenue:arr"), depends=("mrr",), better="up"),
     MetricSpec(id="arpu", name="ARPU", family="revenue", unit="currency",
@@ -99,21 +109,25 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec(id="expansion_revenue_rate", name="Expansion revenue rate", family="revenue",
                unit="%", formula="(expansion_mrr - contraction_mrr - churned_mrr) / start MRR"
                " x 100", inputs=SUBS, kind=R, source=REVENUE, numerator="net_change_mrr",
-               denominator="start_mrr", zero_note=NO_START_MRR, better="up"),
+               denominator="start_mrr", zero_note=NO_START_MRR, better="up",
+               bridge=("expansion_mrr", "-contraction_mrr", "-churned_mrr")),
     MetricSpec(id="net_revenue_retention", name="Net revenue retention", family="revenue",
                unit="%", formula="(start MRR + expansion - contraction - churned) / start MRR"
                " x 100", inputs=SUBS, kind=R, source=REVENUE, numerator="net_retained_mrr",
                denominator="start_mrr", zero_note=NO_START_MRR,
-               detail=_movers("paying_start", "m1"), better="up"),
+               detail=_movers("paying_start", "m1"), better="up",
+               bridge=("start_mrr", "+expansion_mrr", "-contraction_mrr", "-churned_mrr")),
     MetricSpec(id="gross_revenue_retention", name="Gross revenue retention", family="revenue",
                unit="%", formula="(start MRR - contraction - churned) / start MRR x 100",
                inputs=SUBS, kind=R, source=REVENUE, numerator="gross_retained_mrr",
                denominator="start_mrr", zero_note=NO_START_MRR,
-               detail=_movers("paying_start", "m1"), better="up"),
+               detail=_movers("paying_start", "m1"), better="up",
+               bridge=("start_mrr", "-contraction_mrr", "-churned_mrr")),
     MetricSpec(id="revenue_churn_rate", name="Revenue churn rate", family="revenue", unit="%",
                formula="(churned_mrr + contraction_mrr) / start MRR x 100", inputs=SUBS,
                kind=R, source=REVENUE, numerator="lost_mrr", denominator="start_mrr",
-               zero_note=NO_START_MRR, better="down"),
+               zero_note=NO_START_MRR, better="down",
+               bridge=("churned_mrr", "+contraction_mrr")),
     MetricSpec(id="customer_lifetime_months", name="Customer lifetime", family="revenue",
                unit="months", formula="1 / monthly customer churn rate (mean of the monthly"
                " rates for longer periods)", inputs=SUBS, kind=M,
@@ -335,6 +349,9 @@ def check_catalog() -> list[str]:
             problems.append(f"{where}: a ratio names numerator, denominator and where from")
         if s.kind is Kind.derived and not (s.compute and s.depends):
             problems.append(f"{where}: a derived metric needs compute and depends")
+        for term in s.bridge:
+            if s.source != REVENUE or term.lstrip("+-") not in BRIDGE_MEASURES:
+                problems.append(f"{where}: bridge term {term!r} is not an engine MRR measure")
         for dep in s.depends:
             if dep not in BY_ID:
                 problems.append(f"{where}: depends on unknown metric {dep!r}")

@@ -103,4 +103,7 @@ class MetricSpec:
     depends: tuple[str, ...] = ()
     itemised: bool = False  # one row per item (feature, onboarding step)
     detail: Ref | None = None  # the rows behind the figure, for `csm explain`
+    # The numerator as a sum of signed engine measures ("start_mrr", "+expansion_mrr",
+    # "-churned_mrr"), shown term by term with the customers behind each by `csm explain`.
+    bridge: tuple[str, ...] = ()
     better: str | None = None  # "up" or "down": which direction of change is good

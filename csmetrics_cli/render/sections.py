@@ -54,6 +54,8 @@ def _explain(result: Any) -> list[Section]:
         units={"value": s.unit},
         main=result.detail is None,
     )
+    if result.bridge:
+        return [values, *_bridge(result)]
     if result.detail is None or not len(result.detail):
         return [values]
     columns, detail_rows = _frame_rows(result.detail.head(result.top))
@@ -65,6 +67,28 @@ def _explain(result: Any) -> list[Section]:
         main=True,
     )
     return [values, behind]
+
+
+def _bridge(result: Any) -> list[Section]:
+    """The numerator term by term, then the customers behind each term, largest first."""
+    unit = "customers" if result.bridge[0].measure.endswith("customers") or (
+        result.bridge[0].measure.startswith("customers")) else "currency"  # fmt: skip
+    total = sum((-1 if t.sign == "-" else 1) * (t.value or 0) for t in result.bridge)
+    rows = [[t.sign or " ", t.label, t.value, len(t.customers)] for t in result.bridge]
+    rows.append(["=", "total", clean(total), None])
+    out = [Section(title="Bridge, all customers",
+                   columns=["", "term", "value", "customers"], rows=rows,
+                   units={"value": unit}, main=True)]  # fmt: skip
+    for t in result.bridge:
+        if not len(t.customers):
+            continue
+        columns, shown = _frame_rows(t.customers.head(result.top))
+        rest = len(t.customers) - len(shown)
+        out.append(Section(title=f"{t.sign}{t.label}: {len(t.customers):,} customers",
+                           columns=columns, rows=shown,
+                           lines=[f"and {rest:,} more"] if rest > 0 else [],
+                           units={c: "currency" for c in ("m0", "m1", "amount")}))  # fmt: skip
+    return out
 
 
 def _health(result: Any) -> list[Section]:
