@@ -3,8 +3,11 @@ killed run, the umask, and OS failures that must be input errors, never half a f
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -18,6 +21,16 @@ from csmetrics_cli.cli.app import main
 from csmetrics_cli.io import writers
 from csmetrics_cli.io.writers import TMP_PREFIX, resolve_output, write_atomic
 from csmetrics_cli.problems import CsmError
+from csmetrics_cli.render.cells import (
+    CELL_CONTROL,
+    CONTROL,
+    literal,
+    literal_text,
+    md_text,
+    safe_text,
+    sheet_text,
+)
+from csmetrics_cli.render.table import tables
 from tests.conftest import write_tables
 
 SUBSCRIPTIONS = "subscription_id,customer_id,mrr,start_date\ns1,A,10,2024-01-01\n"
@@ -258,3 +271,126 @@ def test_a_trailing_slash_names_a_folder_to_create(tmp_path, monkeypatch):
     assert resolve_output(Path("existing"), "x.csv") == Path("existing/x.csv")
     write_atomic(resolve_output("reports/", "r.csv"), b"a,b\n")
     assert (tmp_path / "reports" / "r.csv").read_bytes() == b"a,b\n"
+
+
+# --- escaping: spreadsheets, terminals, Markdown -----------------------------------------------
+
+ESCAPING = Path(__file__).parent / "fixtures" / "hostile" / "escaping"
+REPORT = ["report", "-d", str(ESCAPING), "-p", "2024-06", "--by", "segment",
+          "--metrics", "mrr,feature_adoption_rate"]  # fmt: skip
+FORMULA = re.compile(r"^[=+\-@\t\r]")
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # the colours rich itself writes
+
+
+def _raw(column: str) -> set[str]:
+    """The hostile values of a fixture column, as written in the export."""
+    table = "customers" if column == "segment" else "events"
+    with (ESCAPING / f"{table}.csv").open(newline="", encoding="utf-8") as handle:
+        return {row[column] for row in csv.DictReader(handle)}
+
+
+def _run(capsys, *args: str) -> str:
+    code = main([*REPORT, *args])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "internal error" not in captured.err
+    return captured.out
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("basic\r=1+2", "basic\r'=1+2"),
+        ("a\r\n+b\n-5\n@c", "a\r\n'+b\n-5\n'@c"),  # -5 is a number, not a formula
+        ("=1", "'=1"),
+        ("\rx", "'\rx"),
+        ("plain\ntext", "plain\ntext"),
+    ],
+)
+def test_every_line_that_starts_a_formula_is_defused(text, want):
+    assert safe_text(text) == want
+
+
+def test_csv_quotes_carriage_returns_and_defuses_every_line(capsys):
+    out = _run(capsys, "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert {r["segment"] for r in rows if r["segment"]} == {sheet_text(s) for s in _raw("segment")}
+    assert {r["item"] for r in rows if r["item"]} == {sheet_text(f) for f in _raw("feature")}
+    # an importer that splits at every CR or LF finds no formula and no escape sequence
+    for line in re.split(r"\r\n|\r|\n", out):
+        assert not any(FORMULA.match(field) for field in line.split(",")), line
+    assert "\x1b" not in out and "\x07" not in out
+    assert "basic\r'=1+2" in {r["segment"] for r in rows}
+
+
+def test_the_terminal_never_sees_an_escape_sequence_from_the_data():
+    from rich.console import Console
+
+    from tests.conftest import run_report
+
+    frame = run_report(ESCAPING, "2024-06", by="segment", metrics=["mrr", "feature_adoption_rate"])
+    console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor", width=400)
+    console.print(tables(frame, title="csm report \x1b]8;;http://e.vil/\x07"))
+    shown = SGR.sub("", console.file.getvalue())  # type: ignore[attr-defined]
+    assert not CONTROL.search(shown.replace("\n", ""))
+    for text in ("\\x1b[2J\\x1b[31mred", "\\x1b]8;;http://e.vil/", "x[/]", "[blink red]loud",
+                 "[bold]reports", "\\x07\\x9b31m", "csm report \\x1b]8;;"):  # fmt: skip
+        assert text in shown, text
+
+
+def test_table_output_through_the_cli_neither_crashes_on_markup_nor_leaks_escapes(capsys):
+    out = _run(capsys, "-f", "table")  # "x[/]" used to be a MarkupError: an internal error
+    assert "\x1b" not in out and "\\x1b" in out
+
+
+def test_messages_and_spinner_show_file_names_literally(capsys, monkeypatch):
+    from rich.console import Console
+
+    from csmetrics_cli.cli import console
+
+    console.say("Wrote \x1b[2Jreports/[red]x.csv")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2Jreports/[red]x.csv" in err
+    fake = Console(file=io.StringIO(), force_terminal=True, color_system=None)
+    monkeypatch.setattr(console, "err", lambda: fake)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with console.progress("Reading \x1b]8;;http://e.vil/\x07[/]events.csv"):
+        time.sleep(0.2)
+    assert "\x1b]8" not in fake.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_xlsx_holds_escape_characters_visibly_and_no_formula(capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    target = tmp_path / "report.xlsx"
+    _run(capsys, "-o", str(target))
+    cells = [c for ws in load_workbook(target) for row in ws.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert "\\x1b[2J\\x1b[31mred" in texts and '\'=HYPERLINK("http://e.vil")' in texts
+    for text in texts:
+        assert not any(FORMULA.match(line) for line in re.split(r"\r\n|\r|\n", text)), text
+
+
+def test_cell_controls_cover_what_openpyxl_refuses():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    illegal = [chr(c) for c in range(0x3000) if ILLEGAL_CHARACTERS_RE.match(chr(c))]
+    assert illegal and all(CELL_CONTROL.match(c) for c in illegal)
+
+
+def test_markdown_escapes_html_pipes_backticks_and_controls(capsys):
+    out = _run(capsys, "-f", "md")
+    assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in out
+    assert "\\`code\\` \\| pipe" in out and "\\[blink red\\]loud" in out
+    assert "\r" not in out and "\x1b" not in out and "\x07" not in out
+    for line in out.splitlines():
+        if line.startswith("|"):  # every row has the header's number of cells
+            assert len(re.findall(r"(?<!\\)\|", line)) == 5, line
+
+
+def test_md_text_and_literal():
+    assert md_text("a\r\nb\rc\nd") == "a b c d"
+    assert md_text("\\|") == "\\\\\\|"  # a backslash cannot un-escape the pipe
+    assert literal("\x1b[2J\t\x9b\u202e") == "\\x1b[2J\\t\\x9b\\u202e"
+    assert literal_text("[red]x[/]").plain == "[red]x[/]"

@@ -9,6 +9,8 @@ from functools import cache
 
 from rich.console import Console
 
+from csmetrics_cli.render.cells import literal_text
+
 
 @cache
 def out() -> Console:
@@ -23,8 +25,8 @@ def err() -> Console:
 
 
 def say(message: str) -> None:
-    """An informational message on stderr."""
-    err().print(message, style="dim", highlight=False, markup=False)
+    """An informational message on stderr (file names in it are shown literally)."""
+    err().print(literal_text(message, style="dim"), highlight=False)
 
 
 @contextmanager
@@ -33,5 +35,5 @@ def progress(label: str) -> Iterator[None]:
     if not sys.stderr.isatty():
         yield
         return
-    with err().status(label):
+    with err().status(literal_text(label)):
         yield

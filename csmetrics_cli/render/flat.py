@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from typing import Any
 
 import pandas as pd
 
-from csmetrics_cli.render.cells import human, human_change, is_null, plain_number, safe_text
+from csmetrics_cli.render.cells import (
+    csv_row,
+    human,
+    human_change,
+    is_null,
+    md_text,
+    plain_number,
+    sheet_text,
+)
 
 CSV_HEADER = [
     "period",
@@ -33,18 +39,15 @@ def _csv_cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return plain_number(float(value))
-    return safe_text(str(value))
+    return sheet_text(str(value))
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """Long CSV, one row per period x segment x metric (x item); formula-like text escaped."""
     header = CSV_HEADER + [c for c in COMPARE if c in frame.columns]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in frame[header].itertuples(index=False):
-        writer.writerow([_csv_cell(v) for v in row])
-    return buffer.getvalue().encode("utf-8")
+    lines = [csv_row(header)]
+    lines += [csv_row(_csv_cell(v) for v in row) for row in frame[header].itertuples(index=False)]
+    return "".join(lines).encode("utf-8")
 
 
 def _json_value(value: object) -> Any:
@@ -76,10 +79,6 @@ def to_json(frame: pd.DataFrame, meta: dict[str, Any]) -> bytes:
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(frame: pd.DataFrame, currency: str = "") -> bytes:
     """One Markdown table per family."""
     lines: list[str] = []
@@ -100,6 +99,6 @@ def to_markdown(frame: pd.DataFrame, currency: str = "") -> bytes:
                 ]
             if is_null(r.value) and r.note:
                 cells[3] = f"- ({r.note})"
-            lines.append("| " + " | ".join(_md_cell(str(c)) for c in cells) + " |")
+            lines.append("| " + " | ".join(md_text(str(c)) for c in cells) + " |")
         lines.append("")
     return "\n".join(lines).encode("utf-8")

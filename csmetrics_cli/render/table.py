@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from rich.console import Group, RenderableType
 from rich.table import Table
-from rich.text import Text
 
-from csmetrics_cli.render.cells import human, human_change, is_null
+from csmetrics_cli.render.cells import human, human_change, is_null, literal_text
 
 TITLES = {
     "revenue": "Revenue & retention",
@@ -34,7 +33,7 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
     inline_change = has_previous and not compare
     out: list[RenderableType] = []
     if title:
-        out.append(Text(title, style="bold"))
+        out.append(literal_text(title, style="bold"))
     for family, rows in frame.groupby("family", sort=False):
         rows = rows.assign(
             col=[
@@ -43,10 +42,10 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
             ]
         )
         columns = list(dict.fromkeys(rows["col"]))
-        table = Table(title=TITLES.get(str(family), str(family)), title_justify="left")
+        table = Table(title=literal_text(TITLES.get(str(family), family)), title_justify="left")
         table.add_column("Metric", style="bold")
         for col in columns:
-            table.add_column(Text(col), justify="right")
+            table.add_column(literal_text(col), justify="right")
         if compare:
             table.add_column("Previous", justify="right")
             table.add_column("Change", justify="right")
@@ -56,7 +55,7 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
             first = cells.iloc[0]
             if not is_null(item) and metric not in headed:
                 headed.add(metric)  # a breakdown: the metric's name once, its items below
-                table.add_row(Text(first["name"]), *[""] * (len(table.columns) - 1))
+                table.add_row(literal_text(first["name"]), *[""] * (len(table.columns) - 1))
             label = first["name"] if is_null(item) else f"  · {item}"
             unit = first["unit"]
             by_col = dict(zip(cells["col"], cells["value"], strict=True))
@@ -74,7 +73,7 @@ def tables(frame: pd.DataFrame, currency: str = "", title: str = "") -> Renderab
                     human_change(first["change"], unit, currency),
                 ]
             notes = cells["note"].dropna()
-            note = Text(str(notes.iloc[0]) if len(notes) else "")
-            table.add_row(Text(label), *values, *extra, note)
+            note = literal_text(notes.iloc[0] if len(notes) else "")
+            table.add_row(*map(literal_text, [label, *values, *extra]), note)
         out.append(table)
     return Group(*out)

@@ -10,7 +10,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from csmetrics_cli.render.cells import is_null, safe_text
+from csmetrics_cli.render.cells import is_null, sheet_text
 from csmetrics_cli.render.table import TITLES
 
 NUMBER_FORMATS = {
@@ -25,7 +25,7 @@ def _cell(value: object) -> object:
     if is_null(value):
         return None
     if isinstance(value, str):
-        return safe_text(value)
+        return sheet_text(value)
     return value.item() if hasattr(value, "item") else value
 
 
@@ -43,7 +43,7 @@ def _summary(ws: Worksheet, frame: pd.DataFrame) -> None:
         ]
     )
     columns = list(dict.fromkeys(frame["col"]))
-    ws.append(["Metric", "Item", "Family", "Unit", *(safe_text(c) for c in columns)])
+    ws.append(["Metric", "Item", "Family", "Unit", *(sheet_text(c) for c in columns)])
     for (_metric, _item), rows in frame.groupby(["metric", "item"], sort=False, dropna=False):
         first = rows.iloc[0]
         by_col = dict(zip(rows["col"], rows["value"], strict=True))
