@@ -114,15 +114,8 @@ def _flag(value: Any) -> bool:
     return value
 
 
-def _events(value: Any) -> tuple[str, ...]:
-    # One name is accepted as a one-element list: `activity_events = "login"` means ["login"].
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
-        raise ValueError
-    return tuple(items)
-
-
-def _spellings(value: Any) -> list[str]:
+def _texts(value: Any) -> list[str]:
+    """A list of non-empty texts; one text is the one-element list ("login" = ["login"])."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
         raise ValueError
@@ -200,7 +193,9 @@ SETTING_RULES: dict[str, Value | Table] = {
     "csat_satisfied_min": _number(0),
     "ces_higher_is_better": Value("true or false", _flag),
     "activation_event": _text("an event name in quotes"),
-    "activity_events": Value('a list of event names, such as ["login", "view"]', _events),
+    "activity_events": Value(
+        'a list of event names, such as ["login", "view"]', lambda v: tuple(_texts(v))
+    ),
     "feature_window_days": DAYS,
     "retention_days": DAYS,
     "clv_window_months": MONTHS,
@@ -237,7 +232,7 @@ def schema() -> Table:
                 lambda c: Table(
                     "a table of canonical value = spellings",
                     _choices(t, c),
-                    lambda _: Value("a text or a list of texts", _spellings),
+                    lambda _: Value("a text or a list of texts", _texts),
                 ),
             ),
         ),
@@ -264,7 +259,7 @@ def _show(value: object) -> str:
     elif isinstance(value, dict):
         text = "a table"
     elif isinstance(value, list):
-        text = "[" + ", ".join(_show(v) for v in value[:5]) + (", ..." if len(value) > 5 else "]")
+        text = "[" + ", ".join(_show(v) for v in value[:5]) + (", ...]" if len(value) > 5 else "]")
     else:
         text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -281,14 +276,15 @@ class _Problems:
         self.lines.append(f"{_key(path)} = {_show(value)}: expected {expected}")
 
     def unknown(self, path: tuple[str, ...], known: Collection[str]) -> None:
+        key = path[-1] if _BARE_KEY.match(path[-1]) else json.dumps(path[-1])[1:-1]
         close = closest(path[-1], sorted(known))
-        where = f"[{_key(path[:-1])}]" if path[:-1] else "the top level"
+        where = f"in [{_key(path[:-1])}]" if path[:-1] else "at the top level"
         if close:
-            self.lines.append(f"unknown key '{path[-1]}' in {where}: did you mean '{close}'?")
-            self.hints.append(f"did you mean '{close}' for '{path[-1]}'?")
+            self.lines.append(f"unknown key '{key}' {where}: did you mean '{close}'?")
+            self.hints.append(f"did you mean '{close}' for '{key}'?")
         else:
             known_keys = ", ".join(sorted(known)) or "none"
-            self.lines.append(f"unknown key '{path[-1]}' in {where}: known keys: {known_keys}")
+            self.lines.append(f"unknown key '{key}' {where}: known keys: {known_keys}")
 
 
 def _walk(node: Value | Table, value: object, path: tuple[str, ...], problems: _Problems) -> Any:

@@ -218,7 +218,7 @@ DOCUMENT = st.fixed_dictionaries(
 
 # capsys is read (and so emptied) on every example
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -110,7 +110,8 @@ def test_an_input_is_never_overwritten(data, tmp_path, kind, victim, monkeypatch
 
 def test_the_cli_refuses_a_hard_link_to_a_table(capsys, data, tmp_path):
     os.link(data / "subscriptions.csv", tmp_path / "out.csv")
-    code = main(["report", "-d", str(data), "-p", "2024-06", "-o", str(tmp_path / "out.csv")])
+    out = str(tmp_path / "out.csv")
+    code = main(["report", "-d", str(data), "-p", "2024-06", "--metrics", "mrr", "-o", out])
     assert code == 1 and "input file" in capsys.readouterr().err
     assert (data / "subscriptions.csv").read_text() == SUBSCRIPTIONS
 
@@ -222,7 +223,8 @@ def test_os_failures_are_input_errors_and_leave_the_old_file(tmp_path, monkeypat
 def test_a_read_only_folder_is_reported_through_the_cli(capsys, data, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", _raise(errno.EROFS))
     out = tmp_path / "out"
-    code = main(["report", "-d", str(data), "-p", "2024-06", "-o", str(out / "r.csv")])
+    args = ["report", "-d", str(data), "-p", "2024-06", "--metrics", "mrr"]
+    code = main([*args, "-o", str(out / "r.csv")])
     err = capsys.readouterr().err
     assert code == 1 and "read-only" in err and "internal error" not in err
     assert _names(out) == []
