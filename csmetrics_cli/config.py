@@ -1,14 +1,21 @@
 """`csm.toml`: column and value mappings, thresholds and settings.
 
 The file is found with `--config`, else next to the data, else in the working directory.
-Unknown keys are an error that names the key and suggests the closest known one, so a typo
-never silently falls back to a default.
+The whole file is checked against one declared schema (`schema()`): every key at every level
+must be known (a typo gets a "did you mean"), and every value must have the type and range
+its key expects. All problems are reported together as one `bad_config` error, so a typo or a
+wrong type never silently falls back to a default, nor ends in an internal error.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +54,289 @@ class Config:
     source: Path | None = None
 
 
-MAPPINGS = {"tables", "columns", "defaults", "values"}
-SETTINGS = {f.name for f in fields(Config)} - MAPPINGS - {"source"}
-SECTIONS = {"settings"} | MAPPINGS
+MAPPINGS = ("tables", "columns", "defaults", "values")
 
 
-def _check_keys(keys: set[str], known: set[str], where: str, path: Path) -> None:
-    for key in sorted(keys - known):
-        close = closest(key, sorted(known))
-        hint = f"did you mean '{close}'?" if close else f"known keys: {', '.join(sorted(known))}"
-        raise fatal(
-            "bad_config", file=str(path), detail=f"unknown key '{key}' in {where}", hint=hint
+# --- the schema: what every key accepts -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Value:
+    """A leaf: what it looks like, and a check that returns it as Config holds it."""
+
+    expected: str
+    check: Callable[[Any], Any]  # raises ValueError when the value does not fit
+
+
+@dataclass(frozen=True)
+class Table:
+    """A TOML table: its allowed keys, and the node each key's value must fit."""
+
+    expected: str
+    keys: Callable[[], Collection[str]]  # called only when the table is present
+    node: Callable[[str], Value | Table]  # key -> the node for its value
+
+
+def _number(lo: float, hi: float | None = None, *, unit: str = "", whole: bool = False) -> Value:
+    kind = "a whole number" if whole else "a number"
+    span = f"from {lo:g} to {hi:g}" if hi is not None else f">= {lo:g}"
+    expected = f"{kind}{' of ' + unit if unit else ''} {span}"
+
+    def check(value: Any) -> Any:
+        # TOML true/false are Python ints: never a number here
+        allowed = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            raise ValueError
+        if not math.isfinite(value) or value < lo or (hi is not None and value > hi):
+            raise ValueError
+        return value if whole else float(value)
+
+    return Value(expected, check)
+
+
+def _text(expected: str = "a text in quotes", test: Callable[[str], object] = len) -> Value:
+    """A string; `test` must be truthy and not raise ValueError/LookupError/OSError."""
+
+    def check(value: Any) -> str:
+        try:
+            if isinstance(value, str) and test(value):
+                return value
+        except (ValueError, LookupError, OSError) as exc:
+            raise ValueError from exc
+        raise ValueError
+
+    return Value(expected, check)
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError
+    return value
+
+
+def _texts(value: Any) -> list[str]:
+    """A list of non-empty texts; one text is the one-element list ("login" = ["login"])."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+        raise ValueError
+    return items
+
+
+def _constant(value: Any) -> str:
+    """A [defaults] value: text, number, true/false or a TOML date, kept as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | time):  # a datetime is a date too
+        return value.isoformat()
+    if isinstance(value, str | int) or (isinstance(value, float) and math.isfinite(value)):
+        return str(value)
+    raise ValueError
+
+
+def _timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    ZoneInfo(name)  # ZoneInfoNotFoundError is a LookupError; a malformed name a ValueError
+    return True
+
+
+def _encoding(name: str) -> bool:
+    "x".encode(name)  # LookupError for unknown names and for non-text codecs such as rot13
+    return True
+
+
+def _components() -> Collection[str]:
+    from csmetrics_cli.health.model import COMPONENTS  # lazily: it imports pandas
+
+    return COMPONENTS
+
+
+def _tables() -> Collection[str]:
+    from csmetrics_cli.contracts.schema import SCHEMAS
+
+    return SCHEMAS
+
+
+def _columns(table: str) -> Callable[[], Collection[str]]:
+    from csmetrics_cli.contracts.schema import SCHEMAS
+
+    return lambda: SCHEMAS[table].column_names
+
+
+def _mapped_columns(table: str) -> Callable[[], Collection[str]]:
+    """Columns whose values are mapped: those with a fixed set of canonical values."""
+    from csmetrics_cli.contracts.schema import SCHEMAS
+
+    return lambda: [c.name for c in SCHEMAS[table].columns if c.choices]
+
+
+def _choices(table: str, column: str) -> Callable[[], Collection[str]]:
+    from csmetrics_cli.contracts.schema import SCHEMAS
+
+    return lambda: SCHEMAS[table].column(column).choices
+
+
+def _per_table(expected: str, node: Callable[[str], Value | Table]) -> Table:
+    return Table(f"a table of {expected} per table name", _tables, node)
+
+
+HEADER = _text("a column header in quotes")
+DAYS = _number(1, 3650, unit="days", whole=True)
+MONTHS = _number(1, 120, unit="months", whole=True)
+# One rule per Config setting (a test checks that none is missing).
+SETTING_RULES: dict[str, Value | Table] = {
+    "timezone": _text("an IANA time zone such as UTC or Europe/Berlin", _timezone),
+    "date_order": _text('"MDY", "DMY" or "YMD"', lambda v: v in ("MDY", "DMY", "YMD")),
+    "encoding": _text("a text encoding Python knows, such as cp1252 or utf-16", _encoding),
+    "currency": _text("a currency symbol in quotes", lambda _: True),
+    "gross_margin": _number(0, 1),
+    "csat_satisfied_min": _number(0),
+    "ces_higher_is_better": Value("true or false", _flag),
+    "activation_event": _text("an event name in quotes"),
+    "activity_events": Value(
+        'a list of event names, such as ["login", "view"]', lambda v: tuple(_texts(v))
+    ),
+    "feature_window_days": DAYS,
+    "retention_days": DAYS,
+    "clv_window_months": MONTHS,
+    "health_weights": Table("a table of component = weight", _components, lambda _: _number(0)),
+    "health_bands": Table(
+        "a table of band = threshold", lambda: ("healthy", "at_risk"), lambda _: _number(0, 100)
+    ),
+    "backtest_months": MONTHS,
+}
+
+
+def schema() -> Table:
+    """The one declared schema of csm.toml, from the top level down to every value."""
+    sections: dict[str, Value | Table] = {
+        "settings": Table("a table of settings", lambda: SETTING_RULES, SETTING_RULES.__getitem__),
+        "tables": _per_table("file or sheet names", lambda _: _text("a file or sheet name")),
+        "columns": _per_table(
+            "column mappings",
+            lambda t: Table("a table of canonical column = header", _columns(t), lambda _: HEADER),
+        ),
+        "defaults": _per_table(
+            "constant columns",
+            lambda t: Table(
+                "a table of canonical column = value",
+                _columns(t),
+                lambda _: Value("a text, number, true/false or date", _constant),
+            ),
+        ),
+        "values": _per_table(
+            "value mappings",
+            lambda t: Table(
+                "a table of [values.TABLE.COLUMN] tables",
+                _mapped_columns(t),
+                lambda c: Table(
+                    "a table of canonical value = spellings",
+                    _choices(t, c),
+                    lambda _: Value("a text or a list of texts", _texts),
+                ),
+            ),
+        ),
+    }
+    return Table("a TOML document", lambda: sections, sections.__getitem__)
+
+
+# --- checking a parsed file against the schema ----------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(path: tuple[str, ...]) -> str:
+    """A dotted key as TOML writes it: settings.health_weights.usage, tables."my file"."""
+    return ".".join(p if _BARE_KEY.match(p) else json.dumps(p) for p in path)
+
+
+def _show(value: object) -> str:
+    """A found value as TOML would spell it, shortened; control characters stay escaped."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dict):
+        text = "a table"
+    elif isinstance(value, list):
+        text = "[" + ", ".join(_show(v) for v in value[:5]) + (", ...]" if len(value) > 5 else "]")
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass
+class _Problems:
+    """Every problem found, each with its key, the value found and what was expected."""
+
+    lines: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+
+    def wrong(self, path: tuple[str, ...], value: object, expected: str) -> None:
+        self.lines.append(f"{_key(path)} = {_show(value)}: expected {expected}")
+
+    def unknown(self, path: tuple[str, ...], known: Collection[str]) -> None:
+        key = path[-1] if _BARE_KEY.match(path[-1]) else json.dumps(path[-1])[1:-1]
+        close = closest(path[-1], sorted(known))
+        where = f"in [{_key(path[:-1])}]" if path[:-1] else "at the top level"
+        if close:
+            self.lines.append(f"unknown key '{key}' {where}: did you mean '{close}'?")
+            self.hints.append(f"did you mean '{close}' for '{key}'?")
+        else:
+            known_keys = ", ".join(sorted(known)) or "none"
+            self.lines.append(f"unknown key '{key}' {where}: known keys: {known_keys}")
+
+
+def _walk(node: Value | Table, value: object, path: tuple[str, ...], problems: _Problems) -> Any:
+    """The value as Config holds it; each problem found is added to `problems`."""
+    if isinstance(node, Value):
+        try:
+            return node.check(value)
+        except ValueError:
+            problems.wrong(path, value, node.expected)
+            return None
+    if not isinstance(value, dict):
+        problems.wrong(path, value, node.expected)
+        return {}
+    known = node.keys()
+    out = {}
+    for key, item in value.items():
+        if key not in known:
+            problems.unknown((*path, key), known)
+        else:
+            out[key] = _walk(node.node(key), item, (*path, key), problems)
+    return out
+
+
+def _check_health(settings: dict[str, Any], problems: _Problems) -> None:
+    """Rules across keys: bands in order, and some weight to average with."""
+    from csmetrics_cli.health.model import DEFAULT_BANDS, DEFAULT_WEIGHTS
+
+    bands = {**DEFAULT_BANDS, **settings.get("health_bands", {})}
+    if bands["at_risk"] >= bands["healthy"]:
+        problems.wrong(
+            ("settings", "health_bands"),
+            bands,
+            f"at_risk below healthy (at_risk = {bands['at_risk']:g}, "
+            f"healthy = {bands['healthy']:g})",
         )
+    weights = settings.get("health_weights", {})
+    if sum({**DEFAULT_WEIGHTS, **weights}.values()) <= 0:
+        problems.wrong(("settings", "health_weights"), weights, "at least one weight above 0")
+
+
+def _parse(raw: dict[str, Any], path: Path) -> Config:
+    problems = _Problems()
+    checked = _walk(schema(), raw, (), problems)
+    settings = checked.get("settings", {})
+    if not problems.lines and {"health_bands", "health_weights"} & set(settings):
+        _check_health(settings, problems)
+    if problems.lines:
+        lines = problems.lines
+        detail = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
+        hint = "; ".join(problems.hints) or None
+        raise fatal("bad_config", file=str(path), detail=detail, hint=hint)
+    return Config(**settings, **{m: checked.get(m, {}) for m in MAPPINGS}, source=path)
 
 
 def find_config(explicit: Path | None, data: Path | None) -> Path | None:
@@ -82,36 +360,8 @@ def load_config(path: Path | None) -> Config:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise fatal("bad_config", file=str(path), detail=f"not valid TOML ({exc})") from exc
-    _check_keys(set(raw), SECTIONS, "the top level", path)
-    settings = dict(raw.get("settings", {}))
-    _check_keys(set(settings), SETTINGS, "[settings]", path)
-    from csmetrics_cli.contracts.schema import SCHEMAS
-
-    maps = {name: raw.get(name, {}) for name in MAPPINGS}
-    for section in maps.values():
-        _check_keys(set(section), set(SCHEMAS), "table names", path)
-    for name in ("columns", "defaults"):
-        for table, mapping in maps[name].items():
-            known = set(SCHEMAS[table].column_names)
-            _check_keys(set(mapping), known, f"[{name}.{table}]", path)
-    if "activity_events" in settings:
-        settings["activity_events"] = tuple(settings["activity_events"])
-    if settings.get("date_order") not in (None, "MDY", "DMY", "YMD"):
-        raise fatal(
-            "bad_config",
-            file=str(path),
-            detail=f"date_order must be MDY, DMY or YMD, not {settings['date_order']!r}",
-        )
-    if "timezone" in settings:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(str(settings["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            detail = f"unknown timezone {settings['timezone']!r}"
-            raise fatal("bad_config", file=str(path), detail=detail,
-                        hint="use an IANA name such as UTC or Europe/Berlin") from exc  # fmt: skip
-    try:
-        return Config(**settings, **maps, source=path)
-    except TypeError as exc:
-        raise fatal("bad_config", file=str(path), detail=str(exc)) from exc
+    except OSError as exc:
+        detail = f"cannot be read ({exc.strerror})"
+        hint = "check the file's permissions, or pass another --config"
+        raise fatal("bad_config", file=str(path), detail=detail, hint=hint) from exc
+    return _parse(raw, path)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from csmetrics_cli.cli.options import Family
-from csmetrics_cli.config import SETTINGS
+from csmetrics_cli.config import SETTING_RULES as SETTINGS
 from csmetrics_cli.docs import DOCS, metrics_markdown, problems_markdown
 from csmetrics_cli.metrics.catalog import BY_ID, CATALOG, check_catalog
 from csmetrics_cli.metrics.spec import FAMILIES, UNITS

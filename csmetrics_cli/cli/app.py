@@ -68,12 +68,13 @@ app.command(rich_help_panel="Catalog & data")(sample)
 
 def _error(message: str, hint: str | None = None) -> None:
     from csmetrics_cli.cli.console import err
+    from csmetrics_cli.render.cells import literal_text
 
     err().print("[bold red]error:[/] ", end="", highlight=False)
-    err().print(message, highlight=False, markup=False)
+    err().print(literal_text(message), highlight=False)
     if hint:
         err().print("  [yellow]fix:[/] ", end="", highlight=False)
-        err().print(hint, highlight=False, markup=False)
+        err().print(literal_text(hint), highlight=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,6 @@ A command body is: check usage, `open_data`, call csmetrics_cli.api, `finish`, `
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,10 +93,7 @@ def emit(result: Any, fmt: str, output: str | None, name: str, ds: Dataset | Non
         inputs = [s.path for s in ds.sources.values()]
         if ds.config.source is not None:
             inputs.append(ds.config.source)
-    default = f"{name}.{'txt' if fmt == 'table' else fmt}"
-    # pathlib drops a trailing slash, so "reports/" is a folder only as the user typed it.
-    folder = output.endswith(("/", os.sep))
-    target = Path(output) / default if folder else resolve_output(Path(output), default)
+    target = resolve_output(output, f"{name}.{'txt' if fmt == 'table' else fmt}")
     write_atomic(target, payload, inputs)
     console.say(f"Wrote {target}")
     console.timing("write", started)

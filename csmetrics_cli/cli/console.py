@@ -15,6 +15,8 @@ from typing import Any
 
 from rich.console import Console
 
+from csmetrics_cli.render.cells import literal_text
+
 _LEVEL = {"quiet": False, "verbose": False}
 
 
@@ -47,15 +49,15 @@ def plain_text(renderable: Any, width: int = 160) -> str:
 
 
 def say(message: str) -> None:
-    """An informational message on stderr (not with --quiet)."""
+    """An informational message on stderr (not with --quiet; file names shown literally)."""
     if not _LEVEL["quiet"]:
-        err().print(message, style="dim", highlight=False, markup=False)
+        err().print(literal_text(message, style="dim"), highlight=False)
 
 
 def warn(message: str) -> None:
     """A warning on stderr, shown even with --quiet."""
     err().print("[yellow]warning:[/] ", end="", highlight=False)
-    err().print(message, highlight=False, markup=False)
+    err().print(literal_text(message), highlight=False)
 
 
 def timing(step: str, started: float) -> None:
@@ -71,6 +73,6 @@ def progress(label: str) -> Iterator[None]:
     if not sys.stderr.isatty() or _LEVEL["quiet"]:
         yield
     else:
-        with err().status(label.replace("[", "\\[")):
+        with err().status(literal_text(label)):
             yield
     timing(label, started)

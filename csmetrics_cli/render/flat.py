@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import TYPE_CHECKING, Any
 
 from csmetrics_cli.render import Env
-from csmetrics_cli.render.cells import human, human_change, is_null, plain_number, safe_text
+from csmetrics_cli.render.cells import (
+    csv_row,
+    human,
+    human_change,
+    is_null,
+    md_text,
+    plain_number,
+    sheet_text,
+)
 from csmetrics_cli.render.values import COMPARE, rounded
 
 if TYPE_CHECKING:
@@ -36,18 +42,15 @@ def _csv_cell(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return plain_number(float(rounded(float(value))))
-    return safe_text(str(value))
+    return sheet_text(str(value))
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """Long CSV, one row per period x segment x metric (x item); formula-like text escaped."""
     header = CSV_HEADER + [c for c in COMPARE if c in frame.columns] + ["note"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in frame[header].itertuples(index=False):
-        writer.writerow([_csv_cell(v) for v in row])
-    return buffer.getvalue().encode("utf-8")
+    lines = [csv_row(header)]
+    lines += [csv_row(_csv_cell(v) for v in row) for row in frame[header].itertuples(index=False)]
+    return "".join(lines).encode("utf-8")
 
 
 def report_csv(result: ReportResult, env: Env) -> bytes:
@@ -59,10 +62,6 @@ def to_json(result: Any, env: Env) -> bytes:
     """Any result's `to_dict()` as strict JSON (never NaN or Infinity)."""
     body = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
     return (body + "\n").encode("utf-8")
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def report_markdown(result: ReportResult, env: Env) -> bytes:
@@ -90,6 +89,6 @@ def to_markdown(frame: pd.DataFrame, currency: str = "") -> bytes:
                 ]
             if is_null(r.value) and r.note:
                 cells[3] = f"- ({r.note})"
-            lines.append("| " + " | ".join(_md_cell(str(c)) for c in cells) + " |")
+            lines.append("| " + " | ".join(md_text(str(c)) for c in cells) + " |")
         lines.append("")
     return "\n".join(lines).encode("utf-8")

@@ -8,7 +8,6 @@ renderer per format prints sections: a rich table per section, Markdown tables, 
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import Counter
@@ -17,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csmetrics_cli.render import Env
-from csmetrics_cli.render.cells import human, is_null, plain_number, safe_text
+from csmetrics_cli.render.cells import (
+    csv_row,
+    human,
+    is_null,
+    literal_text,
+    md_text,
+    plain_number,
+    sheet_text,
+)
 from csmetrics_cli.render.values import clean, rounded
 
 
@@ -167,7 +174,6 @@ def _shown(value: Any, unit: str | None, env: Env) -> str:
 def as_table(result: Any, env: Env) -> Any:
     """Rich tables, one per section."""
     from rich.console import Group
-    from rich.text import Text
 
     from csmetrics_cli.render.table import new_table
 
@@ -178,15 +184,15 @@ def as_table(result: Any, env: Env) -> Any:
                           for r in section.rows)}  # fmt: skip
         table = new_table(section.title, env.boxed)
         for column in section.columns:
-            table.add_column(Text(column), justify="right" if column in numeric else "left")
+            table.add_column(literal_text(column), justify="right" if column in numeric else "left")
         for row in section.rows:
             cells = [
                 _shown(v, section.units.get(c), env)
                 for c, v in zip(section.columns, row, strict=True)
             ]
-            table.add_row(*(Text(c) for c in cells))
+            table.add_row(*(literal_text(c) for c in cells))
         parts.append(table)
-        parts += [Text(line, style="dim") for line in section.lines]
+        parts += [literal_text(line, style="dim") for line in section.lines]
     return Group(*parts)
 
 
@@ -197,31 +203,24 @@ def _csv_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return plain_number(float(rounded(float(value))))
-    return safe_text(str(value))
+    return sheet_text(str(value))
 
 
 def as_csv(result: Any, env: Env) -> bytes:
     """The result's main section as CSV (raw values, formula-like text escaped)."""
     sections = SECTIONS[result.kind](result)
     section = next((s for s in sections if s.main), sections[-1])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(section.columns)
-    for row in section.rows:
-        writer.writerow([_csv_value(v) for v in row])
-    return buffer.getvalue().encode("utf-8")
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    lines = [csv_row(section.columns)]
+    lines += [csv_row(_csv_value(v) for v in row) for row in section.rows]
+    return "".join(lines).encode("utf-8")
 
 
 def as_markdown(result: Any, env: Env) -> bytes:
     """A Markdown heading and table per section."""
     lines: list[str] = []
     for section in SECTIONS[result.kind](result):
-        lines += [f"## {_md_cell(section.title)}", ""]
-        lines += [_md_cell(line) + "  " for line in section.lines]
+        lines += [f"## {md_text(section.title)}", ""]
+        lines += [md_text(line) + "  " for line in section.lines]
         if section.lines:
             lines.append("")
         if section.columns and section.rows:
@@ -230,7 +229,7 @@ def as_markdown(result: Any, env: Env) -> bytes:
             for row in section.rows:
                 cells = [_shown(v, section.units.get(c), env)
                          for c, v in zip(section.columns, row, strict=True)]  # fmt: skip
-                lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+                lines.append("| " + " | ".join(md_text(c) for c in cells) + " |")
             lines.append("")
     return "\n".join(lines).encode("utf-8")
 

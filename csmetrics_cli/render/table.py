@@ -8,11 +8,10 @@ import pandas as pd
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
-from rich.text import Text
 
 from csmetrics_cli.metrics.spec import FAMILIES
 from csmetrics_cli.render import Env
-from csmetrics_cli.render.cells import human, human_change, is_null
+from csmetrics_cli.render.cells import human, human_change, is_null, literal_text
 
 if TYPE_CHECKING:
     from csmetrics_cli.api import ReportResult
@@ -20,7 +19,8 @@ if TYPE_CHECKING:
 
 def new_table(title: str, boxed: bool, caption: str | None = None) -> Table:
     """A rich table, box-drawn on a terminal and plain aligned columns elsewhere."""
-    return Table(title=title, title_justify="left", caption=caption, caption_justify="left",
+    return Table(title=literal_text(title), title_justify="left", caption=caption,
+                 caption_justify="left",
                  box=box.HEAVY_HEAD if boxed else None)  # fmt: skip
 
 
@@ -56,7 +56,7 @@ def tables(
     inline_change = has_previous and not compare
     out: list[RenderableType] = []
     if title:
-        out.append(Text(title, style="bold"))
+        out.append(literal_text(title, style="bold"))
     for family, rows in frame.groupby("family", sort=False):
         rows = rows.assign(
             col=[
@@ -68,7 +68,7 @@ def tables(
         table = new_table(FAMILIES[str(family)].title, boxed)
         table.add_column("Metric", style="bold")
         for col in columns:
-            table.add_column(Text(col), justify="right")
+            table.add_column(literal_text(col), justify="right")
         if compare:
             table.add_column("Previous", justify="right")
             table.add_column("Change", justify="right")
@@ -78,7 +78,7 @@ def tables(
             first = cells.iloc[0]
             if not is_null(item) and metric not in headed:
                 headed.add(metric)  # a breakdown: the metric's name once, its items below
-                table.add_row(Text(first["name"]), *[""] * (len(table.columns) - 1))
+                table.add_row(literal_text(first["name"]), *[""] * (len(table.columns) - 1))
             label = first["name"] if is_null(item) else f"  · {item}"
             unit = first["unit"]
             by_col = dict(zip(cells["col"], cells["value"], strict=True))
@@ -96,9 +96,9 @@ def tables(
                     human_change(first["change"], unit, currency),
                 ]
             notes = cells["note"].dropna()
-            note = Text(str(notes.iloc[0]) if len(notes) else "")
-            table.add_row(Text(label), *values, *extra, note)
+            note = literal_text(notes.iloc[0] if len(notes) else "")
+            table.add_row(*map(literal_text, [label, *values, *extra]), note)
         out.append(table)
     if caption:
-        out.append(Text(caption, style="dim"))
+        out.append(literal_text(caption, style="dim"))
     return Group(*out)

@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from csmetrics_cli.metrics.spec import FAMILIES, UNITS
 from csmetrics_cli.render import Env
-from csmetrics_cli.render.cells import is_null, safe_text
+from csmetrics_cli.render.cells import is_null, sheet_text
 
 if TYPE_CHECKING:
     from csmetrics_cli.api import ReportResult
@@ -27,7 +27,7 @@ def cell_value(value: object) -> object:
     if is_null(value):
         return None
     if isinstance(value, str):
-        return safe_text(value)
+        return sheet_text(value)
     return value.item() if hasattr(value, "item") else value
 
 
@@ -45,7 +45,7 @@ def _summary(ws: Worksheet, frame: pd.DataFrame) -> None:
         ]
     )
     columns = list(dict.fromkeys(frame["col"]))
-    ws.append(["Metric", "Item", "Family", "Unit", *(safe_text(c) for c in columns)])
+    ws.append(["Metric", "Item", "Family", "Unit", *(sheet_text(c) for c in columns)])
     for (_metric, _item), rows in frame.groupby(["metric", "item"], sort=False, dropna=False):
         first = rows.iloc[0]
         by_col = dict(zip(rows["col"], rows["value"], strict=True))
