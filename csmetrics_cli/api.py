@@ -148,6 +148,12 @@ class ReportResult:
     data_through: dict[str, str | None]
     currency: str = ""
     warnings: list[str] = field(default_factory=list)
+    previous_periods: list[str] = field(default_factory=list)  # with --compare
+
+    @property
+    def previous_label(self) -> str | None:
+        """The period compared with, for a one-period report with --compare."""
+        return self.previous_periods[0] if len(self.previous_periods) == 1 else None
 
     @property
     def title(self) -> str:
@@ -165,6 +171,7 @@ class ReportResult:
             "data_through": self.data_through,
             "data_quality": self.data_quality,
             "warnings": self.warnings,
+            **({"previous_periods": self.previous_periods} if self.previous_periods else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -187,8 +194,8 @@ def report(
 
     _check_segment(data, segment_by)
     frame = compute(Context(data, periods, segment_by), specs)
+    before = [p.previous() for p in periods] if compare else []
     if compare:
-        before = [p.previous() for p in periods]
         previous = compute(Context(data, before, segment_by), specs)
         frame = with_previous(
             frame, previous, {b.label: p.label for b, p in zip(before, periods, strict=True)}
@@ -203,6 +210,7 @@ def report(
         data_through={"first": _day(first), "last": _day(last)},
         currency=data.config.currency,
         warnings=staleness(periods, first, last),
+        previous_periods=[p.label for p in before],
     )
 
 

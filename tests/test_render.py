@@ -23,12 +23,29 @@ def frame(tables_dir):
     return run_report(tables_dir, "2024-06", family="revenue")
 
 
-def test_table_matches_golden(frame):
-    console = Console(file=io.StringIO(), width=100, no_color=True, record=True)
-    console.print(tables(frame, currency="$"))
-    text = console.export_text()
-    golden = GOLDEN / "revenue_2024-06.txt"
-    assert text == golden.read_text(encoding="utf-8")
+def _render(frame, width: int) -> str:
+    console = Console(file=io.StringIO(), width=width, no_color=True, record=True)
+    console.print(tables(frame, currency="$", width=width))
+    return console.export_text()
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_table_matches_golden(frame, width):
+    golden = GOLDEN / f"revenue_2024-06_{width}.txt"
+    assert _render(frame, width) == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_a_trend_by_segment_never_cuts_a_number(tables_dir, width):
+    write_tables(tables_dir, customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS)
+    trend = run_report(tables_dir, trend=("2024-01", "2024-06"), by="plan", family="revenue")
+    text = _render(trend, width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "…" not in text
+    cells = set(text.replace("│", " ").replace("┃", " ").split())
+    for r in trend.itertuples(index=False):
+        shown = human(r.value, r.unit, "$")
+        assert set(shown.split()) <= cells, (r.metric, r.period, r.segment, shown)
 
 
 def test_markdown_has_one_table_per_family(frame):

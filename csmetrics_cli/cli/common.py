@@ -80,9 +80,9 @@ def emit(result: Any, fmt: str, output: str | None, name: str, ds: Dataset | Non
     write = renderer(result.kind, fmt)
     started = time.perf_counter()
     if fmt == "table" and output is None and sys.stdout.isatty():
-        console.out().print(write(result, Env(currency, boxed=True)))
+        console.out().print(write(result, Env(currency, boxed=True, width=console.out().width)))
         return
-    body = write(result, Env(currency, boxed=False))
+    body = write(result, Env(currency, boxed=False, width=console.PLAIN_WIDTH))
     payload = body if isinstance(body, bytes) else console.plain_text(body).encode("utf-8")
     if output is None:
         sys.stdout.buffer.write(payload)

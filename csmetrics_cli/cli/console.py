@@ -40,7 +40,10 @@ def err() -> Console:
     return Console(stderr=True)
 
 
-def plain_text(renderable: Any, width: int = 160) -> str:
+PLAIN_WIDTH = 120  # the width tables are laid out for when piped or written to a file
+
+
+def plain_text(renderable: Any, width: int = PLAIN_WIDTH) -> str:
     """A renderable as plain text (no colour, no control codes), for pipes and files."""
     buffer = StringIO()
     Console(file=buffer, width=width, no_color=True, color_system=None,

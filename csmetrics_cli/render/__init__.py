@@ -34,6 +34,7 @@ class Env:
 
     currency: str = ""
     boxed: bool = True  # False when piped or written to a file: plain aligned columns
+    width: int | None = None  # columns a table must fit in (None: no limit)
 
 
 def formats(kind: str) -> list[str]:

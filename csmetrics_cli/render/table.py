@@ -1,20 +1,34 @@
-"""Rich terminal tables: one per family, metrics as rows, periods/segments as columns."""
+"""Rich terminal tables: one per family, metrics as rows, periods/segments as columns.
+
+Nothing is ever cut: the value columns of a family that do not fit the width are laid out
+in blocks of columns that do (each block repeats the metric names), notes that have no
+room become numbered footnotes, and columns that would be empty are left out. A trend gets
+a sparkline per metric; `--compare` names the previous period and colours each change by
+whether it is good for that metric (the catalog's `better`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
+from csmetrics_cli.metrics.catalog import BY_ID
 from csmetrics_cli.metrics.spec import FAMILIES
 from csmetrics_cli.render import Env
 from csmetrics_cli.render.cells import human, human_change, is_null, literal_text
 
 if TYPE_CHECKING:
     from csmetrics_cli.api import ReportResult
+
+SPARKS = "▁▂▃▄▅▆▇█"
+NOTE_MIN = 24  # narrower than this, notes become footnotes under the table
+GOOD, BAD = "green", "red"
 
 
 def new_table(title: str, boxed: bool, caption: str | None = None) -> Table:
@@ -30,7 +44,24 @@ def report_table(result: ReportResult, env: Env) -> RenderableType:
     caption = None
     if through["last"]:
         caption = f"data {result.data}: {through['first']} to {through['last']}"
-    return tables(result.frame, env.currency, result.title, env.boxed, caption)
+    previous = None
+    if "previous" in result.frame.columns and len(result.periods) == 1:
+        previous = result.previous_label
+    return tables(result.frame, env.currency, result.title, env.boxed, caption, env.width,
+                  previous)  # fmt: skip
+
+
+def sparkline(values: list[float | None]) -> str:
+    """One block character per value, scaled between the smallest and largest ('·' = null)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = high - low
+    return "".join(
+        "·" if v is None else SPARKS[0 if span == 0 else round((v - low) / span * 7)]
+        for v in values
+    )
 
 
 def _column_key(period: str, segment: object, multi_period: bool, segmented: bool) -> str:
@@ -40,65 +71,136 @@ def _column_key(period: str, segment: object, multi_period: bool, segmented: boo
     return period if multi_period else (seg if segmented else "Value")
 
 
+def _change(change: object, unit: str, metric: str, currency: str) -> Text:
+    """The change with an arrow, green when it is good for the metric, red when bad."""
+    text = human_change(change, unit, currency)
+    if not text or is_null(change):
+        return Text(text or "n/a")
+    value = float(change)  # type: ignore[arg-type]
+    arrow = "▲ " if value > 0 else "▼ " if value < 0 else "= "
+    better = BY_ID[metric].better if metric in BY_ID else None
+    style = ""
+    if better and value != 0:
+        style = GOOD if (value > 0) == (better == "up") else BAD
+    return Text(arrow + text, style=style)
+
+
+@dataclass
+class _Row:
+    label: str
+    cells: list[Text]  # one per value column, then previous and change when comparing
+    note: str
+    spark: str = ""
+    heading: bool = False  # the name line above a breakdown's items
+
+
+def _family_rows(
+    rows: pd.DataFrame, columns: list[str], currency: str, compare: bool, inline: bool
+) -> list[_Row]:
+    out: list[_Row] = []
+    headed: set[str] = set()
+    for (metric, item), cells in rows.groupby(["metric", "item"], sort=False, dropna=False):
+        first = cells.iloc[0]
+        if not is_null(item) and metric not in headed:
+            headed.add(metric)  # a breakdown: the metric's name once, its items below
+            out.append(_Row(first["name"], [], "", heading=True))
+        label = first["name"] if is_null(item) else f"  · {item}"
+        unit = first["unit"]
+        by_col = dict(zip(cells["col"], cells["value"], strict=True))
+        texts = [Text(human(by_col.get(c), unit, currency)) for c in columns]
+        if inline:
+            change = dict(zip(cells["col"], cells["change"], strict=True))
+            texts = [
+                t + Text(" ") + _change(change.get(c), unit, str(metric), currency)
+                for t, c in zip(texts, columns, strict=True)
+            ]
+        if compare:
+            texts += [Text(human(first["previous"], unit, currency)),
+                      _change(first["change"], unit, str(metric), currency)]  # fmt: skip
+        notes = cells["note"].dropna()
+        spark = sparkline([None if is_null(v) else float(v) for v in cells["value"]])
+        out.append(_Row(label, texts, str(notes.iloc[0]) if len(notes) else "", spark))
+    return out
+
+
+def _blocks(widths: list[int], room: int) -> list[list[int]]:
+    """Column positions packed greedily into blocks whose widths add up to at most `room`."""
+    blocks: list[list[int]] = [[]]
+    used = 0
+    for i, w in enumerate(widths):
+        if blocks[-1] and used + w > room:
+            blocks.append([])
+            used = 0
+        blocks[-1].append(i)
+        used += w
+    return blocks
+
+
 def tables(
     frame: pd.DataFrame,
     currency: str = "",
     title: str = "",
     boxed: bool = True,
     caption: str | None = None,
+    width: int | None = None,
+    previous: str | None = None,
 ) -> RenderableType:
-    """The whole report as rich tables grouped by family."""
+    """The whole report as rich tables grouped by family, laid out to fit `width`."""
     multi_period = frame["period"].nunique() > 1
     segmented = frame["segment"].notna().any()
     has_previous = "previous" in frame.columns
-    # One value column: Previous and Change get their own; several: the change goes in brackets.
+    # One value column: Previous and Change get their own; several: the change goes beside.
     compare = has_previous and not multi_period and not segmented
-    inline_change = has_previous and not compare
+    inline = has_previous and not compare
+    spark = multi_period and not segmented
+    pad = 3 if boxed else 2  # a column's separator and padding
     out: list[RenderableType] = []
     if title:
         out.append(literal_text(title, style="bold"))
     for family, rows in frame.groupby("family", sort=False):
-        rows = rows.assign(
-            col=[
-                _column_key(p, s, multi_period, segmented)
-                for p, s in zip(rows["period"], rows["segment"], strict=True)
-            ]
-        )
+        keys = zip(rows["period"], rows["segment"], strict=True)
+        rows = rows.assign(col=[_column_key(p, s, multi_period, segmented) for p, s in keys])
         columns = list(dict.fromkeys(rows["col"]))
-        table = new_table(FAMILIES[str(family)].title, boxed)
-        table.add_column("Metric", style="bold")
-        for col in columns:
-            table.add_column(literal_text(col), justify="right")
-        if compare:
-            table.add_column("Previous", justify="right")
-            table.add_column("Change", justify="right")
-        table.add_column("Note", style="dim")
-        headed: set[str] = set()
-        for (metric, item), cells in rows.groupby(["metric", "item"], sort=False, dropna=False):
-            first = cells.iloc[0]
-            if not is_null(item) and metric not in headed:
-                headed.add(metric)  # a breakdown: the metric's name once, its items below
-                table.add_row(literal_text(first["name"]), *[""] * (len(table.columns) - 1))
-            label = first["name"] if is_null(item) else f"  · {item}"
-            unit = first["unit"]
-            by_col = dict(zip(cells["col"], cells["value"], strict=True))
-            values = [human(by_col.get(c), unit, currency) for c in columns]
-            if inline_change:
-                change = dict(zip(cells["col"], cells["change"], strict=True))
-                values = [
-                    f"{v} ({human_change(change.get(c), unit, currency) or 'n/a'})"
-                    for v, c in zip(values, columns, strict=True)
-                ]
-            extra = []
-            if compare:
-                extra = [
-                    human(first["previous"], unit, currency),
-                    human_change(first["change"], unit, currency),
-                ]
-            notes = cells["note"].dropna()
-            note = literal_text(notes.iloc[0] if len(notes) else "")
-            table.add_row(*map(literal_text, [label, *values, *extra]), note)
-        out.append(table)
+        headers = list(columns)
+        if compare:  # the two periods by name: 2024-06 | 2024-05 | Change
+            headers = [str(rows["period"].iloc[0]), previous or "Previous", "Change"]
+        body = _family_rows(rows, columns, currency, compare, inline)
+        notes = [r.note for r in body if r.note]
+        label_w = max(len(r.label) for r in body) + pad + (1 if boxed else 0) + (5 if notes else 0)
+        widths = [max([len(h), *(len(r.cells[i]) for r in body if not r.heading)]) + pad
+                  for i, h in enumerate(headers)]  # fmt: skip
+        spark_w = (len(columns) + pad) if spark else 0
+        room = (width or 10_000) - label_w - spark_w
+        # Compared values stay side by side with their previous value and change.
+        blocks = [list(range(len(widths)))] if compare else _blocks(widths, room)
+        note_room = room - sum(widths[i] for i in blocks[-1]) - pad
+        footnotes = bool(notes) and (len(blocks) > 1 or note_room < NOTE_MIN)
+        marks: dict[str, int] = {}
+        for part, block in enumerate(blocks):
+            name = FAMILIES[str(family)].title
+            if len(blocks) > 1:
+                name += f" ({part + 1}/{len(blocks)})"
+            table = new_table(name, boxed)
+            table.add_column("Metric", style="bold", no_wrap=True)
+            if spark:
+                table.add_column("Trend", no_wrap=True)
+            for i in block:
+                table.add_column(literal_text(headers[i]), justify="right", no_wrap=True)
+            with_notes = bool(notes) and not footnotes
+            if with_notes:
+                table.add_column("Note", style="dim", overflow="fold", min_width=NOTE_MIN)
+            for row in body:
+                label = row.label
+                if footnotes and row.note and not row.heading:
+                    marks.setdefault(row.note, len(marks) + 1)
+                    label += f" [{marks[row.note]}]"
+                cells = [Text("")] * len(block) if row.heading else [row.cells[i] for i in block]
+                extra = [Text(row.spark)] if spark else []
+                tail = [literal_text(row.note)] if with_notes else []
+                table.add_row(literal_text(label), *extra, *cells, *tail)
+            out.append(table)
+        for note, n in marks.items():
+            out.append(literal_text(f"  [{n}] {note}", style="dim"))
     if caption:
         out.append(literal_text(caption, style="dim"))
     return Group(*out)
