@@ -48,11 +48,20 @@ def test_a_trend_by_segment_never_cuts_a_number(tables_dir, width):
         assert set(shown.split()) <= cells, (r.metric, r.period, r.segment, shown)
 
 
-def test_markdown_has_one_table_per_family(frame):
+def _md_table(md: str, heading: str) -> list[list[str]]:
+    """The rows of the Markdown table under `heading`, as cells."""
+    block = md.split(f"## {heading}\n\n", 1)[1].split("\n\n")[0]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in block.splitlines()]
+
+
+def test_markdown_has_one_wide_table_per_family_with_footnotes(frame):
     md = to_markdown(frame).decode()
-    assert md.startswith("## revenue")
-    assert "| Customer churn rate | 2024-06 | all | 25.0% |" in md
-    assert "| Customer acquisition cost | 2024-06 | all | - (needs the costs table) |" in md
+    rows = _md_table(md, "Revenue & retention")
+    assert rows[0] == ["Metric", "2024-06"] and rows[1] == ["---", "---:"]
+    table = {r[0]: r[1] for r in rows[2:]}
+    assert table["Customer churn rate"] == "25.0%"
+    assert table["Customer acquisition cost [^rev2]"] == "-"
+    assert "[^rev2]: needs the costs table" in md.splitlines()
 
 
 @pytest.mark.parametrize(
