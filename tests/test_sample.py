@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csmetrics_cli import sample
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.sample import TABLES, generate, write_sample
+from csmetrics_cli.sample import writing as sample
 
 WINDOW_START, WINDOW_END = pd.Timestamp("2023-01-01"), pd.Timestamp("2024-12-31")
 CANONICAL = {

@@ -1,80 +1,25 @@
-"""Synthetic customer-success data behind `csm sample`: every canonical table from one model.
+"""The world `csm sample` simulates: its constants, and draws of every table as arrays.
 
-One latent `health` per customer drives churn, usage, NPS, tickets, failed payments and
-onboarding, so the health score and satisfaction metrics correlate with churn the way they
-do in real data. Everything is vectorised with numpy over customers, spells, users and
-events; Python loops run only over plan-change rounds, months, company names and tables.
+Day numbers count days since 1970-01-01; OPEN stands for "no end" or "never".
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import gzip
-import io
-import os
-import re
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from csmetrics_cli.contracts.schema import SCHEMAS
-
-Arr = npt.NDArray[Any]
-
-TABLES = tuple(SCHEMAS)  # the canonical tables, in SPEC order
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": (
-        "customer_id",
-        "name",
-        "created_at",
-        "trial_start",
-        "trial_end",
-        "activated_at",
-        "plan",
-        "region",
-        "csm_owner",
-        "industry",
-    ),
-    "subscriptions": (
-        "subscription_id",
-        "customer_id",
-        "plan",
-        "mrr",
-        "start_date",
-        "end_date",
-        "term_end",
-        "interval",
-        "status",
-    ),
-    "invoices": ("invoice_id", "customer_id", "issued_at", "amount", "status"),
-    "surveys": ("response_id", "customer_id", "survey_type", "score", "responded_at"),
-    "tickets": (
-        "ticket_id",
-        "customer_id",
-        "created_at",
-        "resolved_at",
-        "status",
-        "channel",
-        "agent_replies",
-        "reopens",
-        "first_contact_resolved",
-    ),
-    "events": ("timestamp", "user_id", "customer_id", "event", "feature"),
-    "onboarding": ("customer_id", "step", "step_order", "completed_at", "due_at"),
-    "costs": ("date", "category", "amount"),
-}
-
-EXCEL_MAX_ROWS = 1_048_576  # rows in a sheet, header included
-OPEN = 10**7  # "no end" as a day number, far beyond any real date
-STR = pd.StringDtype(na_value=np.nan)
+from csmetrics_cli.sample.arrays import (
+    OPEN,
+    Arr,
+    _add_months,
+    _cumsum_in_group,
+    _day_of_month,
+    _expand,
+    _rank_in_group,
+    _sigmoid,
+    _sorted_unique,
+)
 
 PLANS = ("starter", "growth", "pro", "enterprise")
 PLAN_SHARE = (0.45, 0.30, 0.17, 0.08)
@@ -134,6 +79,9 @@ EVENT_NAMES = (
     ("integration_synced", "integration_connected"),
     ("api_request", "api_key_created"),
 )
+SURVEY_TYPES = ("nps", "csat", "ces")
+COST_CATEGORIES = ("acquisition", "retention", "other")
+TICKET_CHANNELS = ("email", "chat", "phone")
 STEPS = ("account_setup", "invite_team", "connect_data", "first_report", "go_live")
 STEP_DUE_DAYS = np.array([1, 3, 7, 14, 30])
 STEP_LOGIT = np.array([3.5, 1.7, 1.3, 1.8, 1.4])
@@ -171,76 +119,6 @@ ADDON_SHARE = 0.05
 ACTIVE_DAY_P = 0.044  # daily probability that an average user is active
 EVENTS_PER_DAY_EXTRA = 0.45
 TICKETS_PER_MONTH = 0.2
-
-
-def generate(
-    customers: int = 1500, seed: int = 7, start: str = "2023-01-01", end: str = "2024-12-31"
-) -> dict[str, pd.DataFrame]:
-    """The canonical tables by name (see TABLES), deterministic for a given seed."""
-    if customers < 1:
-        raise ValueError("customers must be at least 1")
-    w = _Window(_day(start), _day(end) + 1)
-    if w.stop <= w.start:
-        raise ValueError(f"end {end} is before start {start}")
-    # one generator per table so that tuning one table leaves the others' rows unchanged
-    rngs = [np.random.default_rng([seed, k]) for k in range(8)]
-    cust = _draw_customers(rngs[0], customers, w)
-    subs = _draw_subscriptions(rngs[1], cust, w)
-    activity = _activity(cust, subs, w)
-    tickets = _draw_tickets(rngs[2], cust, activity, w)
-    onboarding = _draw_onboarding(rngs[3], cust, w)
-    return {
-        "customers": _customers_frame(cust, subs),
-        "subscriptions": _subscriptions_frame(cust, subs),
-        "invoices": _draw_invoices(rngs[4], cust, subs, w),
-        "surveys": _draw_surveys(rngs[5], cust, subs, tickets, onboarding, w),
-        "tickets": _tickets_frame(cust, tickets),
-        "events": _draw_events(rngs[6], cust, activity, w),
-        "onboarding": _onboarding_frame(cust, onboarding),
-        "costs": _draw_costs(rngs[7], cust, subs, w),
-    }
-
-
-def write_sample(
-    out_dir: Path,
-    *,
-    customers: int = 1500,
-    seed: int = 7,
-    workbook: bool = False,
-    on_table: Callable[[str], None] | None = None,
-) -> list[Path]:
-    """Write each table as <table>.csv (events.csv.gz) and optionally excel/csm_sample.xlsx.
-
-    on_table gets each table name as its CSV is written, then "excel/<table>" per sheet.
-    """
-    tables = generate(customers=customers, seed=seed)
-    if workbook:
-        too_long = [name for name, df in tables.items() if len(df) >= EXCEL_MAX_ROWS]
-        if too_long:
-            raise ValueError(
-                f"the {', '.join(too_long)} table has more rows than an Excel sheet holds "
-                f"({EXCEL_MAX_ROWS - 1:,}); leave out the workbook or ask for fewer customers"
-            )
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for name in TABLES:
-        path = out_dir / (f"{name}.csv.gz" if name == "events" else f"{name}.csv")
-        _write_csv(path, tables[name], gz=name == "events")
-        paths.append(path)
-        if on_table is not None:
-            on_table(name)
-    if workbook:
-        path = out_dir / "excel" / "csm_sample.xlsx"
-        path.parent.mkdir(exist_ok=True)
-        tmp = _temporary(path)
-        tmp.write_bytes(_xlsx_bytes(tables, on_table))
-        os.replace(tmp, path)
-        paths.append(path)
-    return paths
-
-
-# ---------------------------------------------------------------- model
 
 
 @dataclass(frozen=True)
@@ -326,6 +204,47 @@ class _Onboarding:
     step: Arr
     completed: Arr  # OPEN = not done
     due: Arr
+
+
+@dataclass
+class _Invoices:
+    """Invoice rows before formatting, in issue order."""
+
+    cust: Arr
+    issued: Arr
+    amount: Arr
+    status: Arr  # labels
+
+
+@dataclass
+class _Surveys:
+    """Survey responses before formatting, in answer order."""
+
+    cust: Arr  # -1 = anonymous
+    kind: Arr  # index into SURVEY_TYPES
+    score: Arr
+    day: Arr
+
+
+@dataclass
+class _Events:
+    """Product events before formatting, each account's events together in time order."""
+
+    n_users: int
+    ts: Arr  # seconds since 1970-01-01
+    user: Arr
+    cust: Arr
+    event: Arr  # index into the flattened EVENT_NAMES
+    feature: Arr  # index into FEATURES
+
+
+@dataclass
+class _Costs:
+    """One row per month and cost category before formatting."""
+
+    month: Arr  # first day of the month
+    category: Arr  # index into COST_CATEGORIES
+    amount: Arr
 
 
 def _draw_customers(rng: np.random.Generator, n: int, w: _Window) -> _Customers:
@@ -593,7 +512,7 @@ def _draw_tickets(rng: np.random.Generator, c: _Customers, act: _Activity, w: _W
     n = len(cust)
     z = np.where(cust >= 0, c.health[np.maximum(cust, 0)], 0.0)
 
-    channel = rng.choice(3, n, p=[0.5, 0.35, 0.15])
+    channel = rng.choice(len(TICKET_CHANNELS), n, p=[0.5, 0.35, 0.15])
     one = rng.random(n) < np.where(channel == 1, 0.65, 0.5)
     replies = np.where(one, 1, 1 + rng.geometric(0.45, n))
     reopens = rng.choice(3, n, p=[0.87, 0.1, 0.03]) + (rng.random(n) < 0.05 * np.exp(-0.8 * z))
@@ -633,7 +552,7 @@ def _draw_onboarding(rng: np.random.Generator, c: _Customers, w: _Window) -> _On
     )
 
 
-def _draw_invoices(rng: np.random.Generator, c: _Customers, s: _Subs, w: _Window) -> pd.DataFrame:
+def _draw_invoices(rng: np.random.Generator, c: _Customers, s: _Subs, w: _Window) -> _Invoices:
     """One invoice per billing period of each paid chain, plus prorated upgrade invoices."""
     stop = np.minimum(s.chain_end, w.stop)
     months = s.chain_months
@@ -680,15 +599,7 @@ def _draw_invoices(rng: np.random.Generator, c: _Customers, s: _Subs, w: _Window
         ["failed", "refunded", "open"],
         "paid",
     )
-    return pd.DataFrame(
-        {
-            "invoice_id": _ids("INV", n),
-            "customer_id": _labels(_customer_ids(c.n), cust),
-            "issued_at": _dates(issued),
-            "amount": amount,
-            "status": pd.array(status, dtype=STR),
-        }
-    )
+    return _Invoices(cust, issued, amount, status)
 
 
 def _draw_surveys(
@@ -698,7 +609,7 @@ def _draw_surveys(
     t: _Tickets,
     ob: _Onboarding,
     w: _Window,
-) -> pd.DataFrame:
+) -> _Surveys:
     """Quarterly NPS from some paying customers; CSAT and CES after tickets; CES after go-live."""
     # NPS: each responding customer is asked every 91 days from its own phase
     takers = np.flatnonzero(rng.random(c.n) < 0.55)
@@ -742,21 +653,10 @@ def _draw_surveys(
     cust, day, kind, score = cust[keep], day[keep], kind[keep], score[keep]
     cust = np.where(rng.random(len(cust)) < 0.05, -1, cust)  # anonymous responses
     order = np.lexsort((kind, cust, day))
-    n = len(order)
-    return pd.DataFrame(
-        {
-            "response_id": _ids("R", n),
-            "customer_id": _labels(_customer_ids(c.n), cust[order]),
-            "survey_type": _labels(["nps", "csat", "ces"], kind[order]),
-            "score": score[order],
-            "responded_at": _dates(day[order]),
-        }
-    )
+    return _Surveys(cust[order], kind[order], score[order], day[order])
 
 
-def _draw_events(
-    rng: np.random.Generator, c: _Customers, act: _Activity, w: _Window
-) -> pd.DataFrame:
+def _draw_events(rng: np.random.Generator, c: _Customers, act: _Activity, w: _Window) -> _Events:
     """Product usage: users per customer, active days by health and weekday, fading before churn."""
     n_users = PLAN_USERS[c.plan, 0].astype(np.int64) + rng.poisson(PLAN_USERS[c.plan, 1])
     u_cust, u_rank = _expand(n_users)
@@ -815,19 +715,10 @@ def _draw_events(
     # it compresses far better (the 1,500-customer folder stays under 8 MB with the workbook)
     span = (w.stop - w.start) * 86400
     order = np.argsort(cust * span + (ts - w.start * 86400), kind="stable")
-    names = [name for pair_names in EVENT_NAMES for name in pair_names]
-    return pd.DataFrame(
-        {
-            "timestamp": ts[order].astype("datetime64[s]").astype("datetime64[us]"),
-            "user_id": _labels(_ids_array("U", len(u_cust), 7), user[order]),
-            "customer_id": _labels(_customer_ids(c.n), cust[order]),
-            "event": _labels(names, code[order]),
-            "feature": _labels(list(FEATURES), pick[order]),
-        }
-    )
+    return _Events(len(u_cust), ts[order], user[order], cust[order], code[order], pick[order])
 
 
-def _draw_costs(rng: np.random.Generator, c: _Customers, s: _Subs, w: _Window) -> pd.DataFrame:
+def _draw_costs(rng: np.random.Generator, c: _Customers, s: _Subs, w: _Window) -> _Costs:
     """Monthly acquisition (follows sign-ups), retention (follows paying customers), other."""
     months = np.arange(
         np.datetime64(w.start, "D").astype("datetime64[M]"),
@@ -845,318 +736,8 @@ def _draw_costs(rng: np.random.Generator, c: _Customers, s: _Subs, w: _Window) -
     acquisition = (new * 420 + 1500) * noise[0]
     retention = (paying * 18 + 800) * noise[1]
     other = (paying * 9 + 1200) * noise[2]
-    m = len(first)
-    return pd.DataFrame(
-        {
-            "date": _dates(np.repeat(first, 3)),
-            "category": pd.array(
-                np.tile(["acquisition", "retention", "other"], m).astype(object), dtype=STR
-            ),
-            "amount": np.round(np.stack([acquisition, retention, other], axis=1).ravel(), 2),
-        }
+    return _Costs(
+        month=np.repeat(first, len(COST_CATEGORIES)),
+        category=np.tile(np.arange(len(COST_CATEGORIES)), len(first)),
+        amount=np.round(np.stack([acquisition, retention, other], axis=1).ravel(), 2),
     )
-
-
-# ---------------------------------------------------------------- frames
-
-
-def _customers_frame(c: _Customers, s: _Subs) -> pd.DataFrame:
-    """The CRM export: one row per customer with its segments (plan = latest paid plan)."""
-    plan = c.plan.copy()
-    main = np.flatnonzero((s.chain >= 0) & (s.plan >= 0))
-    latest = main[np.lexsort((s.start[main], s.cust[main]))]
-    plan[s.cust[latest]] = s.plan[latest]  # later rows overwrite earlier ones
-    trial_start = np.where(c.has_trial, c.created, OPEN)
-    return pd.DataFrame(
-        {
-            "customer_id": pd.array(_customer_ids(c.n), dtype=STR),
-            "name": pd.array(np.array(c.names, dtype=object), dtype=STR),
-            "created_at": _dates(c.created),
-            "trial_start": _dates(trial_start),
-            "trial_end": _dates(np.where(c.has_trial, c.created + 14, OPEN)),
-            "activated_at": _dates(c.activated),
-            "plan": _labels(list(PLANS), plan),
-            "region": _labels(list(REGIONS), c.region),
-            "csm_owner": _labels(list(OWNERS), c.owner),
-            "industry": _labels(list(INDUSTRIES), c.industry),
-        }
-    )
-
-
-def _subscriptions_frame(c: _Customers, s: _Subs) -> pd.DataFrame:
-    """The billing export, ordered by customer and start."""
-    order = np.lexsort((s.chain, s.start, s.cust))
-    n = len(order)
-    plan_names = [*PLANS, "addon"]
-    interval = np.select([s.interval == 1, s.interval == 3, s.interval == 12], [0, 1, 2], -1)
-    return pd.DataFrame(
-        {
-            "subscription_id": _ids("S", n),
-            "customer_id": _labels(_customer_ids(c.n), s.cust[order]),
-            "plan": _labels(plan_names, np.where(s.plan < 0, 4, s.plan)[order]),
-            "mrr": s.mrr[order],
-            "start_date": _dates(s.start[order]),
-            "end_date": _dates(s.end[order]),
-            "term_end": _dates(s.term_end[order]),
-            "interval": _labels([INTERVAL_NAMES[m] for m in (1, 3, 12)], interval[order]),
-            "status": pd.array(s.status[order], dtype=STR),
-        }
-    )
-
-
-def _tickets_frame(c: _Customers, t: _Tickets) -> pd.DataFrame:
-    """The help-desk export."""
-    n = len(t.cust)
-    fcr = pd.array(np.where(t.fcr == 1, True, False), dtype="boolean")
-    fcr[t.fcr < 0] = pd.NA
-    return pd.DataFrame(
-        {
-            "ticket_id": _ids("T", n),
-            "customer_id": _labels(_customer_ids(c.n), t.cust),
-            "created_at": _dates(t.created),
-            "resolved_at": _dates(t.resolved),
-            "status": pd.array(t.status, dtype=STR),
-            "channel": _labels(["email", "chat", "phone"], t.channel),
-            "agent_replies": t.replies.astype(np.int64),
-            "reopens": t.reopens.astype(np.int64),
-            "first_contact_resolved": fcr,
-        }
-    )
-
-
-def _onboarding_frame(c: _Customers, ob: _Onboarding) -> pd.DataFrame:
-    """One row per cohort customer and onboarding step."""
-    return pd.DataFrame(
-        {
-            "customer_id": _labels(_customer_ids(c.n), ob.cust),
-            "step": _labels(list(STEPS), ob.step),
-            "step_order": ob.step + 1,
-            "completed_at": _dates(ob.completed),
-            "due_at": _dates(ob.due),
-        }
-    )
-
-
-# ---------------------------------------------------------------- writers
-
-
-CSV_CHUNK_ROWS = 500_000
-
-
-def _write_csv(path: Path, df: pd.DataFrame, *, gz: bool = False) -> None:
-    """Stream a table as canonical CSV (gzip-compressed when asked) through a temporary file."""
-    tmp = _temporary(path)
-    # level 9 keeps the default sample small; big samples use 6, several times faster
-    level = 9 if len(df) <= 2 * CSV_CHUNK_ROWS else 6
-    with open(tmp, "wb") as raw:
-        if gz:
-            # mtime=0 and no file name keep the gzip header identical from run to run
-            with gzip.GzipFile("", "wb", level, raw, mtime=0) as packed:
-                for part in _csv_chunks(df):
-                    packed.write(part)
-        else:
-            for part in _csv_chunks(df):
-                raw.write(part)
-    os.replace(tmp, path)
-
-
-def _csv_chunks(df: pd.DataFrame) -> Iterator[bytes]:
-    """The CSV bytes of a table, a few hundred thousand rows at a time to bound memory."""
-    for first in range(0, max(len(df), 1), CSV_CHUNK_ROWS):
-        chunk = df.iloc[first : first + CSV_CHUNK_ROWS]
-        yield _csv_text(chunk, header=first == 0).encode("utf-8")
-
-
-def _csv_text(df: pd.DataFrame, *, header: bool) -> str:
-    """CSV in the canonical text form: ISO dates, true/false, empty cells for blanks."""
-    cells = {str(name): _csv_cells(str(name), col) for name, col in df.items()}
-    needs_quotes = any(
-        pc.any(pc.match_substring_regex(values, r'[,"\r\n]')).as_py() for values in cells.values()
-    )
-    if needs_quotes or not len(df):
-        plain = pd.DataFrame(
-            {name: values.to_numpy(zero_copy_only=False) for name, values in cells.items()}
-        )
-        return plain.to_csv(index=False, header=header, lineterminator="\n")
-    # nothing to quote: join the cells in Arrow, many times faster than to_csv on big tables
-    lines = pc.binary_join_element_wise(*cells.values(), ",")
-    body = pc.binary_join(
-        pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines), "\n"
-    )
-    return (",".join(cells) + "\n" if header else "") + str(body[0].as_py()) + "\n"
-
-
-def _csv_cells(name: str, col: pd.Series) -> pa.Array:
-    """One column as CSV cell text, blanks as empty strings."""
-    if pd.api.types.is_datetime64_any_dtype(col):
-        values: npt.NDArray[np.datetime64] = col.to_numpy()
-        text = np.datetime_as_string(values, unit="s" if name == "timestamp" else "D")
-        text[np.isnat(values)] = ""
-        return pa.array(text, pa.string())
-    if pd.api.types.is_bool_dtype(col):
-        return pa.array(col.map({True: "true", False: "false"}).astype(object).fillna(""))
-    if pd.api.types.is_float_dtype(col):
-        return pa.array(col.map("{:.2f}".format).astype(object), pa.string())
-    return pc.fill_null(pa.array(col).cast(pa.string()), "")
-
-
-_XLSX_TIME = (1980, 1, 1, 0, 0, 0)
-_XLSX_DOC_DATE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms)")
-
-
-def _xlsx_bytes(
-    tables: dict[str, pd.DataFrame], on_table: Callable[[str], None] | None = None
-) -> bytes:
-    """One sheet per table with real date cells; normalised so the bytes repeat run to run."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    fixed = dt.datetime(2025, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.creator = "csm sample"
-    for name in TABLES:
-        df = tables[name]
-        ws = wb.create_sheet(name)
-        ws.append(list(df.columns))
-        columns = [_excel_values(col) for _, col in df.items()]
-        for row in zip(*columns, strict=True):
-            cells: list[Any] = list(row)
-            for i, value in enumerate(cells):
-                if isinstance(value, str) and value[:1] == "=":
-                    # a text cell, not a formula: the sample keeps the suspicious name as data
-                    cell = WriteOnlyCell(ws, value)
-                    cell.data_type = "s"
-                    cells[i] = cell
-            ws.append(cells)
-        if on_table is not None:
-            on_table(f"excel/{name}")
-    raw = io.BytesIO()
-    wb.save(raw)
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(raw) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = _XLSX_DOC_DATE.sub(rb"\g<1>2025-01-01T00:00:00Z\g<2>", data)
-            entry = zipfile.ZipInfo(info.filename, date_time=_XLSX_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, data)
-    return out.getvalue()
-
-
-def _excel_values(col: pd.Series) -> list[Any]:
-    """Python values for openpyxl: dates and datetimes, bools, numbers, None for blanks."""
-    if pd.api.types.is_datetime64_any_dtype(col):
-        unit = "datetime64[s]" if col.name == "timestamp" else "datetime64[D]"
-        return list(col.to_numpy().astype(unit).astype(object))
-    if pd.api.types.is_bool_dtype(col):
-        return [None if v is pd.NA else bool(v) for v in col.astype(object)]
-    if pd.api.types.is_numeric_dtype(col):
-        return col.tolist()
-    return [None if isinstance(v, float) else v for v in col.astype(object)]
-
-
-def _temporary(path: Path) -> Path:
-    """A hidden sibling to write first, so an interrupted run never leaves a half file."""
-    return path.with_name(f".{path.name}.tmp")
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _day(text: str) -> int:
-    """An ISO date as days since 1970-01-01."""
-    return int(np.datetime64(text, "D").astype(np.int64))
-
-
-def _dates(days: Arr) -> Arr:
-    """Day numbers as datetime64[us], OPEN as NaT."""
-    days = np.asarray(days, dtype=np.int64)
-    out = np.where(days >= OPEN, np.iinfo(np.int64).min, days).astype("datetime64[D]")
-    return out.astype("datetime64[us]")
-
-
-def _add_months(days: Arr, months: Arr | int) -> Arr:
-    """Same day-of-month `months` later, clamped to the month's last day (Jan 31 + 1 = Feb 28)."""
-    d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    month = d.astype("datetime64[M]")
-    dom = (d - month.astype("datetime64[D]")).astype(np.int64)
-    target = month + np.asarray(months, dtype=np.int64)
-    first = target.astype("datetime64[D]")
-    length = ((target + 1).astype("datetime64[D]") - first).astype(np.int64)
-    return (first + np.minimum(dom, length - 1)).astype(np.int64)
-
-
-def _day_of_month(days: Arr) -> Arr:
-    """1-based day of the month of day numbers."""
-    d = days.astype("datetime64[D]")
-    return (d - d.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
-
-
-def _expand(counts: Arr) -> tuple[Arr, Arr]:
-    """For per-owner counts: the owner of each expanded item and its rank within the owner."""
-    counts = np.asarray(counts, dtype=np.int64)
-    owner = np.repeat(np.arange(len(counts)), counts)
-    rank = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, rank
-
-
-def _rank_in_group(groups: Arr) -> Arr:
-    """Position of each item within its run of equal (sorted) group ids."""
-    idx = np.arange(len(groups))
-    starts = np.r_[True, groups[1:] != groups[:-1]] if len(groups) else np.zeros(0, bool)
-    return idx - np.maximum.accumulate(np.where(starts, idx, 0)) if len(groups) else idx
-
-
-def _cumsum_in_group(groups: Arr, flags: Arr) -> Arr:
-    """Running count of `flags` within each run of equal (sorted) group ids."""
-    total = np.cumsum(flags)
-    before = total - flags
-    if not len(groups):
-        return total
-    starts = np.r_[True, groups[1:] != groups[:-1]]
-    first = np.maximum.accumulate(np.where(starts, np.arange(len(groups)), 0))
-    return total - before[first]
-
-
-def _sorted_unique(values: Arr) -> Arr:
-    """np.unique for plain integers, faster on tens of millions of values."""
-    values = np.sort(values)
-    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
-
-
-def _sigmoid(x: Arr) -> Arr:
-    """The logistic function."""
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _ids_array(prefix: str, n: int, width: int = 6) -> Arr:
-    """Sequential ids like S000001 (wider when n needs it)."""
-    width = max(width, len(str(n)))
-    digits = pc.utf8_lpad(pa.array(np.arange(1, n + 1)).cast(pa.string()), width, "0")
-    return np.asarray(
-        pc.binary_join_element_wise(prefix, digits, "").to_numpy(zero_copy_only=False)
-    )
-
-
-def _ids(prefix: str, n: int) -> Any:
-    """Sequential ids as a string column."""
-    return pd.array(_ids_array(prefix, n), dtype=STR)
-
-
-def _customer_ids(n: int) -> Arr:
-    """Customer ids like C00001."""
-    return _ids_array("C", n, 5)
-
-
-def _labels(labels: Sequence[str] | Arr, codes: Arr) -> Any:
-    """A string column from integer codes into `labels` (-1 = blank), built in Arrow for speed."""
-    codes = np.asarray(codes, dtype=np.int64)
-    dictionary = pa.array(np.asarray(labels, dtype=object), type=pa.string())
-    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    values = pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
-    return pd.array(values, dtype=STR) if len(codes) else pd.array([], dtype=STR)
