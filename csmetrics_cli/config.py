@@ -43,6 +43,7 @@ class Config:
     health_weights: dict[str, float] = field(default_factory=dict)
     health_bands: dict[str, float] = field(default_factory=dict)
     backtest_months: int = 3
+    owner_column: str = "csm_owner"  # the customers column naming each account's owner
     # table -> file name (in a folder) or sheet name (in a workbook) that holds it
     tables: dict[str, str] = field(default_factory=dict)
     # table -> canonical column -> column name in the export
@@ -204,6 +205,7 @@ SETTING_RULES: dict[str, Value | Table] = {
         "a table of band = threshold", lambda: ("healthy", "at_risk"), lambda _: _number(0, 100)
     ),
     "backtest_months": MONTHS,
+    "owner_column": HEADER,
 }
 
 

@@ -400,3 +400,37 @@ def test_explain_nrr_shows_the_bridge_with_the_customers_behind_each_term(capsys
     assert terms["churned_mrr"]["customers"][0]["name"] == "Beta"  # largest first, named
     assert body["values"][0]["value"] == pytest.approx((1010 + 50 - 60 - 300) / 1010 * 100)
     assert body["values"][0]["numerator"] == 700 and isinstance(body["values"][0]["numerator"], int)
+
+
+def test_health_csv_is_an_at_risk_list_a_csm_can_work_from(capsys, tmp_path):
+    folder = write_tables(tmp_path, customers="""
+        customer_id,name,csm_owner,plan
+        A,Alpha,Ann,pro
+        B,Beta,Bob,starter
+    """, subscriptions="""
+        subscription_id,customer_id,mrr,start_date,term_end
+        a1,A,100,2024-01-01,2024-09-01
+        b1,B,50,2024-01-01,
+    """, invoices="""
+        invoice_id,customer_id,issued_at,amount,status
+        i1,A,2024-06-05,100,failed
+        i2,A,2024-06-10,100,failed
+        i3,B,2024-06-05,50,paid
+    """)  # fmt: skip
+    code, out, _ = run(capsys, "health", "-d", str(folder), "-p", "2024-06", "-f", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0])[:10] == ["customer_id", "name", "owner", "plan", "renewal_date", "mrr",
+                                  "score", "score_change", "band", "drivers"]  # fmt: skip
+    a = next(r for r in rows if r["customer_id"] == "A")
+    # payment: two failed invoices in 90 days = 0; revenue trend flat = 50
+    assert (a["name"], a["owner"], a["plan"], a["renewal_date"]) == ("Alpha", "Ann", "pro",
+                                                                     "2024-09-01")  # fmt: skip
+    assert "2+ failed invoices in 90 days" in a["drivers"]
+    assert rows[0]["customer_id"] == "A"  # lowest score first
+    code, out, _ = run(capsys, "health", "-d", str(folder), "-p", "2024-06", "-f", "csv",
+                       "--where", "csm_owner=Bob")  # fmt: skip
+    assert code == 0
+    assert [r["customer_id"] for r in csv.DictReader(io.StringIO(out))] == ["B"]
+    code, _, err = run(capsys, "health", "-d", str(folder), "-p", "2024-06", "--by", "ownr")
+    assert code == 2 and "did you mean 'owner'" in err

@@ -25,8 +25,23 @@ def health(
         Band | None, typer.Option("--band", help="Only this band.", show_default=False)
     ] = None,
     top: Annotated[
-        int, typer.Option("--top", min=0, help="Show the N lowest scores (0 = all).")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--top",
+            min=0,
+            help="Show the N lowest scores (0 = all). Default: 20 in a table, all in files.",
+            show_default=False,
+        ),
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", "-b", help="Group the list: csm_owner, plan, region...")
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where", "-w", help="Only rows where COLUMN=VALUE (repeatable).", show_default=False
+        ),
+    ] = None,
     backtest: Annotated[
         bool, typer.Option("--backtest", help="Score past month ends and follow churn after.")
     ] = False,
@@ -53,8 +68,9 @@ def health(
 
     [bold]Examples[/]
 
-      csm health --period 2024-06 --band at_risk --top 20
-      csm health --period 2024-06 --format json > health.json
+      csm health --period 2024-06
+      csm health --period 2024-06 --band at_risk --where csm_owner="Priya Shah"
+      csm health --period 2024-06 --band at_risk --by csm_owner -o monday.csv
       csm health --backtest --from 2023-06 --to 2024-09 --horizon 3
     """
     from csmetrics_cli import api
@@ -62,6 +78,9 @@ def health(
     common.start(quiet, verbose)
     fmt_ = options.pick_format(fmt, as_json, output, "backtest" if backtest else "health")
     options.resolve_periods(period, from_, to)
+    filters = options.parse_where(where)
+    if top is None:  # a person sees the summary and the 20 lowest; a file gets everyone
+        top = 20 if fmt_ in ("table", "md") and not (band or filters or by) else 0
     ds = common.open_data(data, config, encoding)
     periods = options.resolve_periods(period, from_, to, ds.config.timezone)
     labels = [p.label for p in periods]
@@ -71,7 +90,7 @@ def health(
         )
         name = common.file_name("backtest", labels)
     else:
-        result = api.health(ds, periods[-1], band.value if band else None, top)
+        result = api.health(ds, periods[-1], band.value if band else None, top, filters, by)
         name = common.file_name("health", labels[-1:])
     common.finish(ds, strict, validate_hint=common.rerun("validate", data, config))
     common.emit(result, fmt_, output, name, ds)

@@ -89,6 +89,17 @@ def usage(message: str) -> typer.BadParameter:
     return typer.BadParameter(message)
 
 
+def parse_where(filters: list[str] | None) -> dict[str, str]:
+    """COLUMN=VALUE texts as a dict; anything else is a usage error."""
+    out: dict[str, str] = {}
+    for text in filters or []:
+        column, sep, value = text.partition("=")
+        if not sep or not column.strip():
+            raise usage(f"--where {text!r}: write COLUMN=VALUE, e.g. --where plan=pro")
+        out[column.strip()] = value.strip()
+    return out
+
+
 def parse_metric_ids(text: str | None) -> list[str] | None:
     return [m.strip() for m in text.split(",") if m.strip()] if text else None
 

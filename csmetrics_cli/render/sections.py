@@ -38,6 +38,8 @@ class Section:
     lines: list[str] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)
     main: bool = False  # the section a CSV carries
+    wrap: set[str] = field(default_factory=set)  # text columns that may wrap in a table
+    optional: tuple[str, ...] = ()  # columns a narrow table leaves out, in this order
 
 
 def _frame_rows(frame: Any) -> tuple[list[str], list[list[Any]]]:
@@ -101,12 +103,20 @@ def _bridge(result: Any) -> list[Section]:
 def _health(result: Any) -> list[Section]:
     from csmetrics_cli.health.model import COMPONENTS
 
-    frame = result.customers.rename_axis("customer_id").reset_index()
-    keep = ["customer_id", "score", "band", "reason", "mrr", *COMPONENTS]
-    columns, rows = _frame_rows(frame[[c for c in keep if c in frame.columns]])
-    shown = f"{len(rows):,} of {result.total:,} paying customers"
-    return [Section(title=f"Customer health on {result.snapshot} ({shown})", columns=columns,
-                    rows=rows, units={"mrr": "currency"}, main=True)]  # fmt: skip
+    total = max(result.total, 1)
+    bands = Section(title=f"Health on {result.snapshot}: {result.total:,} paying customers",
+                    columns=["band", "customers", "share"],
+                    rows=[[band, n, n / total * 100] for band, n in result.band_counts.items()],
+                    units={"share": "%"})  # fmt: skip
+    frame = result.customers.reset_index()
+    columns, rows = _frame_rows(frame)
+    what = "lowest scores first" if result.group_by is None else f"by {result.group_by}"
+    listed = Section(title=f"{len(rows):,} customers, {what}", columns=columns, rows=rows,
+                     units={"mrr": "currency", "score": "score", "score_change": "score"},
+                     main=True, wrap={"name", "drivers", "reason", "owner"},
+                     optional=(*reversed(COMPONENTS), "reason", "plan", "renewal_date",
+                               "score_change", "owner"))  # fmt: skip
+    return [bands, listed]
 
 
 def _backtest(result: Any) -> list[Section]:
@@ -149,6 +159,8 @@ def _metrics(result: Any) -> list[Section]:
                     rows, main=True)]  # fmt: skip
 
 
+WRAP_MIN = 16  # a wrapping text column is at least this wide
+
 SECTIONS: dict[str, Callable[[Any], list[Section]]] = {
     "explain": _explain,
     "health": _health,
@@ -171,28 +183,56 @@ def _shown(value: Any, unit: str | None, env: Env) -> str:
     return str(value)
 
 
+def _fit(section: Section, texts: list[list[str]], width: int | None, pad: int) -> list[int]:
+    """The column positions to show: all when they fit `width`, else without the optional
+    columns (in the section's order) until they do. Wrappable columns count WRAP_MIN wide."""
+    keep = list(range(len(section.columns)))
+    if width is None:
+        return keep
+
+    def need(i: int) -> int:
+        natural = max([len(section.columns[i]), *(len(t[i]) for t in texts)])
+        return (min(natural, WRAP_MIN) if section.columns[i] in section.wrap else natural) + pad
+
+    position = {c: i for i, c in enumerate(section.columns)}
+    optional = [position[c] for c in section.optional if c in position]
+    while sum(need(i) for i in keep) > width and optional:
+        keep.remove(optional.pop(0))
+    return keep
+
+
 def as_table(result: Any, env: Env) -> Any:
-    """Rich tables, one per section."""
+    """Rich tables, one per section, laid out to the width: ids and numbers are never cut,
+    long text wraps, and optional columns are left out when there is no room."""
     from rich.console import Group
 
     from csmetrics_cli.render.table import new_table
 
     parts: list[Any] = []
+    pad = 3 if env.boxed else 2
     for section in SECTIONS[result.kind](result):
         numeric = {c for i, c in enumerate(section.columns)
                    if any(isinstance(r[i], int | float) and not isinstance(r[i], bool)
                           for r in section.rows)}  # fmt: skip
-        table = new_table(section.title, env.boxed)
-        for column in section.columns:
-            table.add_column(literal_text(column), justify="right" if column in numeric else "left")
-        for row in section.rows:
-            cells = [
-                _shown(v, section.units.get(c), env)
-                for c, v in zip(section.columns, row, strict=True)
-            ]
-            table.add_row(*(literal_text(c) for c in cells))
+        texts = [[_shown(v, section.units.get(c), env) for c, v in
+                  zip(section.columns, row, strict=True)] for row in section.rows]  # fmt: skip
+        keep = _fit(section, texts, env.width, pad)
+        parts.append(literal_text(section.title, style="bold"))
+        table = new_table("", env.boxed)
+        for i in keep:
+            column = section.columns[i]
+            wraps = column in section.wrap
+            table.add_column(literal_text(column), justify="right" if column in numeric else "left",
+                             no_wrap=not wraps, overflow="fold" if wraps else "ellipsis",
+                             min_width=WRAP_MIN if wraps else None)  # fmt: skip
+        for row in texts:
+            table.add_row(*(literal_text(row[i]) for i in keep))
+        dropped = [section.columns[i] for i in range(len(section.columns)) if i not in keep]
         parts.append(table)
-        parts += [literal_text(line, style="dim") for line in section.lines]
+        lines = list(section.lines)
+        if dropped:
+            lines.append(f"not shown for width: {', '.join(dropped)} (see --format csv)")
+        parts += [literal_text(line, style="dim") for line in lines]
     return Group(*parts)
 
 

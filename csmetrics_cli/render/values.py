@@ -30,7 +30,7 @@ def rounded(value: float) -> float | int:
 
 def clean(value: object) -> Any:
     """A JSON-safe Python value: None for null/NaN/inf, numbers rounded, dates as ISO days."""
-    if value is None:
+    if value is None or type(value).__name__ in ("NaTType", "NAType"):
         return None
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()  # numpy scalar -> Python
@@ -44,13 +44,6 @@ def clean(value: object) -> Any:
         return value.isoformat() if value.time() != datetime.min.time() else str(value.date())
     if isinstance(value, date):
         return value.isoformat()
-    try:
-        import pandas as pd
-
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
     return value
 
 
