@@ -178,12 +178,13 @@ class Reference:
         out: dict[str, Any] = {"dau": e["dau"], "mau": e["mau"] if e["dau"] is not None else None}
         out["stickiness"] = div(e["dau"], e["mau"], 100)
         if self.has["subscriptions"]:
-            # customers paying at the end snapshot with an event of the feature in the period
+            # one row per feature in the events data: customers paying at the end snapshot
+            # with an event of that feature in the period (0 when none)
             rows = self.q(
                 """
-                SELECT f, count(DISTINCT events.c) FILTER (cust.m1 > 0) AS n
+                SELECT f, count(DISTINCT c) FILTER (d >= $ps AND d < $pe AND cust.m1 > 0)
                 FROM events LEFT JOIN cust USING (c)
-                WHERE d >= $ps AND d < $pe AND f IS NOT NULL GROUP BY f ORDER BY f""",
+                WHERE f IS NOT NULL GROUP BY f ORDER BY f""",
                 p,
             )
             out["feature_adoption_rate"] = {
