@@ -10,6 +10,14 @@ csm's (relative tolerance 1e-6): any disagreement is printed loudly and the exit
 Also times the same report a second time (the row a cache would speed up), csm's one-family
 reports and `csm validate` (left out by --quick), and startup: `csm --help`, `csm metrics`, a
 bare one-command Typer app and a bare interpreter.
+
+bench/edge/ is a hand-made month at the SPEC's edges, checked the same way: a subscription
+ending on the last day (exclusive end, so churned), one active only on the start snapshot, a
+zero-length one and an mrr-0 trial before a first payment (new, not reactivated), a comeback
+(reactivated), expansion and contraction inside one customer, a customer (C11) missing from
+customers.csv (SPEC 1: kept, counted in the overall figures), timestamps with zones (UTC days),
+survey types in capitals, csat on a 1-10 scale, and tickets with blank flags, reply and reopen
+counts.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CSM = [PY, "-m", "csmetrics_cli"]
 REF = [PY, str(ROOT / "bench" / "duckdb_reference.py")]
+EDGE = ROOT / "bench" / "edge"
 REL_TOL = 1e-6
 ABS_TOL = 1e-9  # float noise around 0 (e.g. an expansion_revenue_rate of 1e-14)
 
@@ -150,7 +159,10 @@ def main() -> None:
              [*CSM, "report", "--period", "2024-06", "-f", "json"],
              [*REF, "-d", "sample_data", "--period", "2024-06"], ["2024-06"]),
         ]  # fmt: skip
-    cases += [
+    cases += [  # hand-made rows at the SPEC's edges (see the docstring)
+        ("hand-made edge cases bench/edge, 2024-06, JSON",
+         [*CSM, "report", "-d", str(EDGE), "--period", "2024-06", "-f", "json"],
+         [*REF, "-d", str(EDGE), "--period", "2024-06"], ["2024-06"]),
         ("`csm --help`", [*CSM, "--help"], None, []),
         ("`csm metrics`", [*CSM, "metrics", "-f", "csv"], None, []),
         ("bare one-command Typer app `--help` (bench/bare_typer.py)",
