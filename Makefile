@@ -34,7 +34,8 @@ sample: $(VENV)/.installed
 	$(BIN)/csm sample --output sample_data --customers 1500 --seed 7 --workbook
 
 bench: $(VENV)/.installed
-	$(BIN)/python bench/run.py
+	$(BIN)/pip install --quiet duckdb
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

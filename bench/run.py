@@ -1,74 +1,199 @@
-"""Benchmarks of whole `csm` processes (not part of the test suite).
+"""Benchmarks of whole `csm` processes beside an independent DuckDB reference (not in the tests).
 
-    python bench/run.py [--customers 100000] [--repeat 3]
+    python bench/run.py [--customers 100000] [--repeat 3] [--period 2024-06] [--quick]
 
-Times `csm --help`, the sample report, and on a generated data set of --customers customers:
-the revenue family for one month and for a 24-month trend, the engagement family for one
-month, and `csm validate`. Peak memory is the child process's max RSS.
+On a data set made once by `csm sample --output bench/out/sample-N --customers N --seed 7`,
+times (median of --repeat runs, peak RSS from os.wait4) `csm report --format json` for one month
+and for a 24-month --from/--to trend, each beside bench/duckdb_reference.py run as a whole
+process on the same files, and checks that every value the reference computes agrees with
+csm's (relative tolerance 1e-6): any disagreement is printed loudly and the exit status is 1.
+Also times the same report a second time (the row a cache would speed up), csm's one-family
+reports and `csm validate` (left out by --quick), and startup: `csm --help`, `csm metrics`, a
+bare one-command Typer app and a bare interpreter.
+
+bench/edge/ is a hand-made month at the SPEC's edges, checked the same way: a subscription
+ending on the last day (exclusive end, so churned), one active only on the start snapshot, a
+zero-length one and an mrr-0 trial before a first payment (new, not reactivated), a comeback
+(reactivated), expansion and contraction inside one customer, a customer (C11) missing from
+customers.csv (SPEC 1: kept, counted in the overall figures), timestamps with zones (UTC days),
+survey types in capitals, csat on a 1-10 scale, and tickets with blank flags, reply and reopen
+counts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CSM = [sys.executable, "-m", "csmetrics_cli"]
+PY = sys.executable
+CSM = [PY, "-m", "csmetrics_cli"]
+REF = [PY, str(ROOT / "bench" / "duckdb_reference.py")]
+EDGE = ROOT / "bench" / "edge"
+REL_TOL = 1e-6
+ABS_TOL = 1e-9  # float noise around 0 (e.g. an expansion_revenue_rate of 1e-14)
 
 
-def run(args: list[str], repeat: int) -> tuple[float, float]:
-    """Median wall seconds over `repeat` runs, and the peak RSS (MB) of the last one."""
-    times = []
-    peak = 0.0
+@dataclass
+class Timing:
+    seconds: float  # median wall time
+    peak_mb: float  # max RSS over the runs
+    stdout: str  # of the last run
+
+
+def timed(cmd: list[str], repeat: int) -> Timing:
+    """Run cmd `repeat` times as a whole process; stdout goes to a file (no pipe to drain)."""
+    times, peak, out = [], 0.0, ""
     for _ in range(repeat):
+        with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+            start = time.perf_counter()
+            child = subprocess.Popen(cmd, cwd=ROOT, stdout=stdout, stderr=stderr)
+            _pid, status, usage = os.wait4(child.pid, 0)
+            times.append(time.perf_counter() - start)
+            peak = max(peak, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+            stdout.seek(0)
+            stderr.seek(0)
+            out = stdout.read().decode()
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"{' '.join(cmd)} failed:\n{stderr.read().decode()}")
+    return Timing(statistics.median(times), peak, out)
+
+
+def csm_values(report: str) -> tuple[dict[tuple[str, str, str | None], Any], list[str]]:
+    """csm's JSON report as {(period, metric id, item): value} for the all-customers rows."""
+    body = json.loads(report)
+    values = {
+        (m["period"], m["id"], m["item"]): m["value"]
+        for m in body["metrics"]
+        if m["segment"] is None
+    }
+    notes = [str(w) for w in body.get("warnings", [])]
+    for table in body.get("data_quality", {}).get("tables", []):
+        if table.get("rows_excluded"):
+            notes.append(f"csm excluded {table['rows_excluded']} rows of {table['file']}")
+    return values, notes
+
+
+def same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+def disagreements(csm_json: str, ref_json: str, periods: list[str]) -> tuple[list[str], int]:
+    """Every reference value that csm does not match, and how many values were compared."""
+    csm, notes = csm_values(csm_json)
+    ref = json.loads(ref_json)
+    by_period = {periods[0]: ref} if len(periods) == 1 else ref
+    bad, checked = [f"note: {n}" for n in notes], 0
+    for period, metrics in by_period.items():
+        for metric, value in metrics.items():
+            if isinstance(value, dict):  # feature_adoption_rate: {feature: value}
+                items = set(value) | {k[2] for k in csm if k[:2] == (period, metric)}
+                pairs = [((period, metric, i), value.get(i)) for i in sorted(items)]
+            else:
+                pairs = [((period, metric, None), value)]
+            for key, want in pairs:
+                checked += 1
+                if key not in csm:
+                    bad.append(f"{key}: csm has no such row; DuckDB = {want}")
+                elif not same(csm[key], want):
+                    bad.append(f"{key}: csm = {csm[key]}, DuckDB = {want}")
+    return bad, checked
+
+
+def ensure_data(customers: int, seed: int) -> Path:
+    big = ROOT / "bench" / "out" / f"sample-{customers}"
+    if not (big / "costs.csv").exists():  # costs.csv is the last file `csm sample` writes
         start = time.perf_counter()
-        child = subprocess.Popen(
-            [*CSM, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        _pid, status, usage = os.wait4(child.pid, 0)
-        times.append(time.perf_counter() - start)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"csm {' '.join(args)} failed:\n{child.stderr.read().decode()}")  # type: ignore[union-attr]
-        peak = max(peak, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
-    return statistics.median(times), peak
+        subprocess.run([*CSM, "sample", "--output", str(big), "--customers", str(customers),
+                        "--seed", str(seed)], cwd=ROOT, check=True)  # fmt: skip
+        print(f"generated {big} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return big
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--period", default="2024-06")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="skip the one-family rows")
     opts = parser.parse_args()
-    big = ROOT / "bench" / "out" / f"sample-{opts.customers}"
-    if not (big / "subscriptions.csv").exists():
-        start = time.perf_counter()
-        subprocess.run([*CSM, "sample", "--output", str(big), "--customers", str(opts.customers),
-                        "--seed", "1"], cwd=ROOT, check=True)  # fmt: skip
-        print(f"generated {big} in {time.perf_counter() - start:.1f} s")
-    one_month = ["report", "-d", str(big), "--period", "2024-06", "-f", "csv", "--family"]
-    cases = [
-        ("csm --help", ["--help"]),
-        ("report 2024-06 on sample_data", ["report", "--period", "2024-06", "-f", "csv"]),
-        (f"revenue, one month, {opts.customers:,} customers",
-         [*one_month, "revenue"]),
-        (f"revenue, 24-month trend, {opts.customers:,} customers",
-         ["report", "-d", str(big), "--from", "2023-01", "--to", "2024-12", "--family", "revenue",
-          "-f", "csv"]),
-        (f"engagement, one month, {opts.customers:,} customers",
-         [*one_month, "engagement"]),
-        (f"satisfaction, one month, {opts.customers:,} customers",
-         [*one_month, "satisfaction"]),
-        (f"validate, {opts.customers:,} customers", ["validate", "-d", str(big), "-f", "json"]),
+    big = ensure_data(opts.customers, opts.seed)
+    n = f"{opts.customers:,} customers"
+    trend = ["--from", "2023-01", "--to", "2024-12"]
+    trend_months = [f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)]
+    one_month = ["report", "-d", str(big), "--period", opts.period, "-f", "csv", "--family"]
+    # (label, csm command, DuckDB command or None, periods to check)
+    cases: list[tuple[str, list[str], list[str] | None, list[str]]] = [
+        (f"report {opts.period}, all families, JSON, {n}",
+         [*CSM, "report", "-d", str(big), "--period", opts.period, "--format", "json"],
+         [*REF, "-d", str(big), "--period", opts.period], [opts.period]),
+        ("the same report again (a cache would show here)",
+         [*CSM, "report", "-d", str(big), "--period", opts.period, "--format", "json"], None, []),
+        (f"24-month trend 2023-01..2024-12, all families, JSON, {n}",
+         [*CSM, "report", "-d", str(big), *trend, "--format", "json"],
+         [*REF, "-d", str(big), *trend], trend_months),
     ]  # fmt: skip
-    print(f"| case | median s (n={opts.repeat}) | peak RSS MB |")
-    print("|---|---|---|")
-    for label, args in cases:
-        seconds, peak = run(args, opts.repeat)
-        print(f"| {label} | {seconds:.2f} | {peak:.0f} |", flush=True)
+    if not opts.quick:
+        cases += [
+            (f"revenue family, one month, {n}", [*CSM, *one_month, "revenue"], None, []),
+            (f"revenue family, 24-month trend, {n}",
+             [*CSM, "report", "-d", str(big), *trend, "--family", "revenue", "-f", "csv"],
+             None, []),
+            (f"engagement family, one month, {n}", [*CSM, *one_month, "engagement"], None, []),
+            (f"satisfaction family, one month, {n}", [*CSM, *one_month, "satisfaction"], None, []),
+            (f"validate, {n}", [*CSM, "validate", "-d", str(big), "-f", "json"], None, []),
+            ("report 2024-06 on sample_data, JSON",
+             [*CSM, "report", "--period", "2024-06", "-f", "json"],
+             [*REF, "-d", "sample_data", "--period", "2024-06"], ["2024-06"]),
+        ]  # fmt: skip
+    cases += [  # hand-made rows at the SPEC's edges (see the docstring)
+        ("hand-made edge cases bench/edge, 2024-06, JSON",
+         [*CSM, "report", "-d", str(EDGE), "--period", "2024-06", "-f", "json"],
+         [*REF, "-d", str(EDGE), "--period", "2024-06"], ["2024-06"]),
+        ("`csm --help`", [*CSM, "--help"], None, []),
+        ("`csm metrics`", [*CSM, "metrics", "-f", "csv"], None, []),
+        ("bare one-command Typer app `--help` (bench/bare_typer.py)",
+         [PY, str(ROOT / "bench" / "bare_typer.py"), "--help"], None, []),
+        ("bare interpreter `python -c pass`", [PY, "-c", "pass"], None, []),
+    ]  # fmt: skip
+    print(f"median of {opts.repeat} runs; peak RSS = max ru_maxrss of the child processes\n")
+    print("| case | csm s | DuckDB s | csm / DuckDB | csm peak RSS MB | DuckDB peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    failures: list[str] = []
+    for label, csm_cmd, ref_cmd, periods in cases:
+        c = timed(csm_cmd, opts.repeat)
+        if ref_cmd is None:
+            print(f"| {label} | {c.seconds:.2f} | - | - | {c.peak_mb:.0f} | - |", flush=True)
+            continue
+        r = timed(ref_cmd, opts.repeat)
+        ratio = c.seconds / r.seconds
+        print(f"| {label} | {c.seconds:.2f} | {r.seconds:.2f} | {ratio:.1f} | {c.peak_mb:.0f} "
+              f"| {r.peak_mb:.0f} |", flush=True)  # fmt: skip
+        if periods:
+            bad, checked = disagreements(c.stdout, r.stdout, periods)
+            real = [b for b in bad if not b.startswith("note:")]
+            print(f"  checked {checked} values: {len(real)} disagree", file=sys.stderr)
+            for line in bad:
+                print(f"  !!! {label}: {line}", file=sys.stderr, flush=True)
+            failures += real
+    if failures:
+        print(f"\n!!! {len(failures)} VALUES DISAGREE between csm and the DuckDB reference "
+              "(see above) !!!", file=sys.stderr)  # fmt: skip
+        raise SystemExit(1)
+    print("\nevery value the DuckDB reference computes agrees with csm (rel. tol. 1e-6)")
 
 
 if __name__ == "__main__":
