@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from io import StringIO
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from csmetrics_cli.render.cells import literal_text
+
+if TYPE_CHECKING:  # rich loads when something is printed, not when csm starts
+    from rich.console import Console
 
 _LEVEL = {"quiet": False, "verbose": False}
 
@@ -31,12 +32,16 @@ def verbose() -> bool:
 @cache
 def out() -> Console:
     """stdout on a terminal: reports and tables (data only)."""
+    from rich.console import Console
+
     return Console(soft_wrap=False)
 
 
 @cache
 def err() -> Console:
     """stderr: progress, warnings, errors."""
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -45,6 +50,8 @@ PLAIN_WIDTH = 120  # the width tables are laid out for when piped or written to 
 
 def plain_text(renderable: Any, width: int = PLAIN_WIDTH) -> str:
     """A renderable as plain text (no colour, no control codes), for pipes and files."""
+    from rich.console import Console
+
     buffer = StringIO()
     Console(file=buffer, width=width, no_color=True, color_system=None,
             soft_wrap=False).print(renderable)  # fmt: skip

@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from rich.text import Text
+if TYPE_CHECKING:  # rich loads when a table is drawn, not when csm starts
+    from rich.text import Text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -75,6 +77,8 @@ def literal(text: object, pattern: re.Pattern[str] = CONTROL) -> str:
 
 def literal_text(text: object, style: str = "") -> Text:
     """Data for rich: control characters visible, and `[markup]` shown as typed."""
+    from rich.text import Text
+
     return Text(literal(text), style=style)
 
 
