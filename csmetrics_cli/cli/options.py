@@ -20,7 +20,7 @@ from csmetrics_cli.render import FORMATS
 Format = StrEnum("Format", {f: f for f in FORMATS})  # type: ignore[misc]
 Family = StrEnum("Family", {f: f for f in FAMILIES})  # type: ignore[misc]
 # The formats whose output is for people: chosen on a terminal; the rest are for files.
-FILE_SUFFIXES = {"csv": "csv", "json": "json", "md": "md", "xlsx": "xlsx", "txt": "table"}
+FILE_SUFFIXES = {f: f for f in ("csv", "json", "md", "xlsx", "html")} | {"txt": "table"}
 
 
 def _complete_metrics(incomplete: str) -> list[str]:

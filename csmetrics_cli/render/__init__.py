@@ -13,18 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("report", "explain", "health", "backtest", "validate", "metrics")
-FORMATS = ("table", "csv", "json", "md", "xlsx")
+FORMATS = ("table", "csv", "json", "md", "xlsx", "html")
 # (kind, format) -> "module:function" under csmetrics_cli.render
 RENDERERS: dict[tuple[str, str], str] = {
     ("report", "table"): "table:report_table",
     ("report", "csv"): "flat:report_csv",
     ("report", "md"): "flat:report_markdown",
     ("report", "xlsx"): "xlsx:report_xlsx",
+    ("report", "html"): "html:report_html",
     **{(kind, "json"): "flat:to_json" for kind in KINDS},
     **{(kind, "table"): "sections:as_table" for kind in KINDS if kind != "report"},
     **{(kind, "csv"): "sections:as_csv" for kind in KINDS if kind != "report"},
     **{(kind, "md"): "sections:as_markdown" for kind in KINDS if kind != "report"},
     ("health", "xlsx"): "sections:as_xlsx",
+    ("health", "html"): "html:health_html",
 }
 
 
