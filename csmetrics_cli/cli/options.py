@@ -63,7 +63,8 @@ Metrics = Annotated[
 ]  # fmt: skip
 FormatOpt = Annotated[
     Format | None,
-    typer.Option("--format", "-f", help="table, csv, json, md (xlsx for report and health). "
+    typer.Option("--format", "-f", help="table, csv, json, md (xlsx and html for report and "
+                 "health). "
                  "Default: from the --output suffix, else table on a terminal and csv when "
                  "piped.", show_default=False),
 ]  # fmt: skip
@@ -156,4 +157,9 @@ def pick_format(fmt: Format | None, as_json: bool, output: str | None, kind: str
         raise usage(f"csm {kind} cannot write {chosen}; formats: {', '.join(allowed)}")
     if chosen == "xlsx" and output is None:
         raise usage("xlsx needs --output FILE (a workbook is not printable)")
+    if chosen == "html":
+        from importlib.util import find_spec
+
+        if find_spec("vl_convert") is None:
+            raise usage("--format html needs the html extra: pip install 'csmetrics-cli[html]'")
     return chosen
