@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest docs sample bench clean
+.PHONY: demo test lint typecheck pytest docs sample bench screenshots clean
 
 demo: $(VENV)/.installed
 	$(BIN)/csm report --period 2024-06 --format table
@@ -28,6 +28,9 @@ pytest: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m csmetrics_cli.docs
+
+screenshots: $(VENV)/.installed
+	$(BIN)/python docs/screenshots.py
 
 sample: $(VENV)/.installed
 	rm -rf sample_data
