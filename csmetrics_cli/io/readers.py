@@ -27,7 +27,10 @@ Decisions, so that nothing is guessed silently:
   the scan reports it.
 - A line with the wrong number of fields is excluded and reported (`malformed_row`, with its
   line number). A quote that is never closed would swallow the lines after it: its line is
-  reported instead and reading resumes on the next line, so no line vanishes.
+  reported instead and reading resumes on the next line, so no line vanishes. A quote is
+  taken as never closed when its record spans lines but does not fit the header, when its
+  value runs to the end of the file, or when its value would span more than
+  `MAX_QUOTED_LINES` lines or `MAX_QUOTED_CHARS` characters (no plausible cell does).
 - Duplicate header names (compared as `normalise_header` keys): the first keeps its name,
   later ones become `name_2`, `name_3`... with a `duplicate_column` issue. A blank header
   cell becomes `column_<position>`, and is dropped when its column holds no value at all.
@@ -394,7 +397,8 @@ def _fast_parse(
     assert head.header is not None
     offset = int(head.end[head.header]) + 1
     # pyarrow also ends lines at a lone CR, which the scan (and editors) keep as text.
-    if _lone_cr(text, offset):
+    # It also accepts a quote left open on the last line, which the scan reports.
+    if _lone_cr(text, offset) or _open_at_end(text, delimiter):
         return None
     read = _arrow_read(text, offset, delimiter, columns, threads=True)
     if read is not None and read[1]:
@@ -421,6 +425,8 @@ def _fast_parse(
     ]
     rows = np.delete(lines, rejected)
     arrays = [_clean(table.column(i), ascii_only=text.ascii_only) for i in range(len(columns.keep))]
+    if any(_longest(values) > MAX_QUOTED_CHARS for values in arrays):
+        return None  # the scan decides whether an over-long value is a stray quote
     blank = _blank_rows(arrays)
     if blank.any():
         # With columns left unread, a row blank here may hold values elsewhere.
@@ -457,6 +463,21 @@ def _arrow_read(
         return pacsv.read_csv(body, *options), invalid
     except pa.ArrowException:
         return None
+
+
+def _open_at_end(text: _Text, delimiter: str) -> bool:
+    """True when the last line leaves a quoted value open."""
+    start = text.data.rfind(b"\n", 0, text.end) + 1
+    if text.data.find(b'"', start, text.end) < 0:
+        return False
+    state = _quote_events(text.buf[start:], ord(delimiter)).with_resets([])
+    return bool(len(state.after) and state.after[-1])
+
+
+def _longest(values: pa.Array | pa.ChunkedArray) -> int:
+    """Length in characters of the longest value (0 when all are missing)."""
+    longest = pc.max(pc.utf8_length(values)).as_py()
+    return int(longest or 0)
 
 
 def _lone_cr(text: _Text, offset: int) -> bool:
@@ -520,7 +541,11 @@ def _careful_parse(text: _Text, scan: _Scan, columns: _Columns, source: Source) 
             table=source.table,
             file=source.label,
             row=int(scan.line[i]),
-            detail="unclosed quote" if scan.stray[i] else _count_detail(width, scan.fields[i]),
+            detail=(
+                scan.reasons[int(scan.end[i])]
+                if scan.stray[i]
+                else _count_detail(width, scan.fields[i])
+            ),
         )
         for i in np.flatnonzero(bad)
     ]
@@ -574,6 +599,11 @@ def _unquote(values: pa.Array) -> pa.Array:
 
 _NEWLINE, _QUOTE, _CR = 10, 34, 13
 
+# The largest quoted value csm believes is a cell, not a stray quote swallowing the lines
+# after it (see docs/decisions.md). Excel holds at most 32,767 characters in a cell.
+MAX_QUOTED_LINES = 1_000
+MAX_QUOTED_CHARS = 100_000
+
 
 @dataclass
 class _Scan:
@@ -593,6 +623,7 @@ class _Scan:
     stray: np.ndarray
     delims: np.ndarray
     header: int | None
+    reasons: dict[int, str] = field(default_factory=dict)  # cut record's end -> why
 
     def lines_in(self, record: int) -> int:
         """How many extra lines record `record` spans beyond its first."""
@@ -628,14 +659,14 @@ def _scan(buf: np.ndarray, delimiter: int) -> _Scan:
     delims = np.flatnonzero(buf == delimiter)
     quotes = _quote_events(buf, delimiter)
     solid = _solid_mask(delimiter)[buf]
-    resets: list[int] = []
+    resets: dict[int, str] = {}  # newline (or end of data) -> why the quote was cut there
     while True:
-        state = quotes.with_resets(resets)
+        state = quotes.with_resets(list(resets))
         scan = _records(buf, newlines, line_starts, delims, state, resets, solid)
-        cut = _first_runaway(scan)
+        cut = _first_runaway(scan, state, buf, newlines)
         if cut is None:
             return scan
-        resets.append(int(newlines[scan.line[cut] - 1]))
+        resets[cut[0]] = cut[1]
 
 
 @dataclass
@@ -692,6 +723,25 @@ class _QuoteState:
         flags = np.append(np.tile([False, True], len(opened)), False)
         return np.repeat(flags, np.diff(bounds))
 
+    def spans(
+        self, buf: np.ndarray, newlines: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every quoted value: (opening quote's byte, lines spanned, characters, closed)."""
+        inside = self.after
+        before = np.concatenate([[False], inside[:-1]])
+        opens = np.flatnonzero(inside & ~before)
+        ends = np.flatnonzero(~inside & before)
+        starts = self.keys[opens] // 2
+        stops = np.full(len(opens), len(buf), dtype=np.int64)
+        stops[: len(ends)] = self.keys[ends] // 2
+        closed = np.arange(len(opens)) < len(ends)
+        lines = np.searchsorted(newlines, stops) - np.searchsorted(newlines, starts) + 1
+        chars = stops - starts - 1
+        # Count characters, not UTF-8 bytes, only where the bytes alone exceed the limit.
+        for k in np.flatnonzero(closed & (lines <= MAX_QUOTED_LINES) & (chars > MAX_QUOTED_CHARS)):
+            chars[k] = int(np.count_nonzero((buf[starts[k] + 1 : stops[k]] & 0xC0) != 0x80))
+        return starts, lines, chars, closed
+
     def literal(self) -> np.ndarray:
         """Positions of quote runs holding a quote that belongs to a value.
 
@@ -744,7 +794,7 @@ def _records(
     line_starts: np.ndarray,
     delims: np.ndarray,
     quotes: _QuoteState,
-    resets: list[int],
+    resets: dict[int, str],
     solid: np.ndarray,
 ) -> _Scan:
     """Records of `buf` given its quote events."""
@@ -766,23 +816,62 @@ def _records(
         last_line=np.searchsorted(line_starts, end, side="right"),
         fields=counts + 1,
         content=content,
-        stray=np.isin(end, np.asarray(resets, dtype=np.int64)),
+        stray=np.isin(end, np.fromiter(resets, dtype=np.int64, count=len(resets))),
+        reasons=resets,
         delims=outer,
         header=int(filled[0]) if len(filled) else None,
     )
 
 
-def _first_runaway(scan: _Scan) -> int | None:
-    """First multi-line record that does not fit the header: an unclosed quote."""
+def _first_runaway(
+    scan: _Scan, state: _QuoteState, buf: np.ndarray, newlines: np.ndarray
+) -> tuple[int, str] | None:
+    """Where to cut the first record broken by an unclosed quote, and why.
+
+    A quote is taken as unclosed when its record spans lines but does not fit the header,
+    when its value runs to the end of the data, or when its value would span more than
+    MAX_QUOTED_LINES lines or MAX_QUOTED_CHARS characters. The record is cut at the end
+    of its first line (the newline, or the end of the data), so that every later line is
+    read again; a record already cut is not cut again.
+    """
     if scan.header is None:
         return None
     multi = scan.last_line > scan.line
-    if multi[scan.header] and scan.header == len(scan.start) - 1:
-        return scan.header
     width = scan.fields[scan.header]
-    after = np.arange(len(scan.start)) > scan.header
-    runaway = np.flatnonzero(after & multi & scan.content & (scan.fields != width))
-    return int(runaway[0]) if len(runaway) else None
+    broken = multi & scan.content & (scan.fields != width)
+    broken[: scan.header + 1] = False
+    # A header that swallows every line after it is broken too.
+    broken[scan.header] = bool(multi[scan.header]) and scan.header == len(scan.start) - 1
+    reasons: dict[int, str] = {}
+    starts, lines, chars, closed = state.spans(buf, newlines)
+    implausible = np.flatnonzero(~closed | (lines > MAX_QUOTED_LINES) | (chars > MAX_QUOTED_CHARS))
+    owners = np.searchsorted(scan.end, starts[implausible])
+    live = ~scan.stray[owners]
+    for k, owner in zip(implausible[live][:1], owners[live][:1], strict=True):
+        broken[owner] = True
+        reasons[int(owner)] = _runaway_detail(bool(closed[k]), int(lines[k]), int(chars[k]))
+    found = np.flatnonzero(broken & ~scan.stray)
+    if not len(found):
+        return None
+    first = int(found[0])
+    line = int(scan.line[first])
+    at = int(newlines[line - 1]) if line - 1 < len(newlines) else len(buf)
+    return at, reasons.get(first, "unclosed quote")
+
+
+def _runaway_detail(closed: bool, lines: int, chars: int) -> str:
+    """Why a quoted value was judged unclosed, for the malformed_row message."""
+    if not closed:
+        return "unclosed quote (the quoted value runs to the end of the file)"
+    if lines > MAX_QUOTED_LINES:
+        return (
+            f"unclosed quote (the quoted value would span {lines:,} lines; "
+            f"a cell may span at most {MAX_QUOTED_LINES:,})"
+        )
+    return (
+        f"unclosed quote (the quoted value would be {chars:,} characters long; "
+        f"a cell may hold at most {MAX_QUOTED_CHARS:,})"
+    )
 
 
 # ---------------------------------------------------------------- workbooks

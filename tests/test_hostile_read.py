@@ -1,0 +1,152 @@
+"""Hostile input, reading side: each defect has a fixture folder under fixtures/hostile/.
+
+The tests drive the CLI (`csm validate -f json`) and parse its JSON. The fixtures describe
+what any reader must do with the file, so a reader built on another engine passes them too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csmetrics_cli.cli.app import main
+from csmetrics_cli.io import readers
+from csmetrics_cli.io.discover import Source
+from csmetrics_cli.io.readers import read_table
+
+FIXTURES = Path(__file__).parent / "fixtures" / "hostile"
+HEADER = "subscription_id,customer_id,mrr,start_date\n"
+
+
+def validate(capsys: pytest.CaptureFixture[str], folder: Path, *args: str) -> tuple[int, Any]:
+    """Run `csm validate -f json` on `folder`: the exit code and the parsed report."""
+    code = main(["validate", "-d", str(folder), "-f", "json", *args])
+    out = capsys.readouterr()
+    assert "internal error" not in out.err and "Traceback" not in out.err
+    return code, json.loads(out.out) if out.out.strip() else None
+
+
+def table(body: Any, name: str) -> dict[str, Any]:
+    """The row accounting of one table, checked for rows_read = used + excluded."""
+    found = next(t for t in body["tables"] if t["table"] == name)
+    assert found["rows_read"] == found["rows_used"] + found["rows_excluded"]
+    return found
+
+
+def issues(body: Any, code: str) -> list[tuple[Any, ...]]:
+    """(table, row, column, excluded) of every issue with `code`."""
+    return [
+        (i["table"], i["row"], i["column"], i["excluded"])
+        for i in body["issues"]
+        if i["code"] == code
+    ]
+
+
+def lines(count: int, tweak: dict[int, str] | None = None) -> str:
+    """A subscriptions file with `count` data lines; `tweak` replaces lines by number."""
+    rows = [f"s{n},C{n},10,2024-01-01" for n in range(2, count + 2)]
+    for n, text in (tweak or {}).items():
+        rows[n - 2] = text
+    return HEADER + "\n".join(rows) + "\n"
+
+
+# ---------------------------------------------------------------- 1. stray quotes
+
+
+def test_a_quote_left_open_to_the_end_of_the_file_loses_only_its_line(capsys):
+    folder = FIXTURES / "unclosed_quote_to_eof"
+    code, body = validate(capsys, folder)
+    assert code == 0
+    subs = table(body, "subscriptions")
+    assert (subs["rows_read"], subs["rows_excluded"]) == (300, 1)
+    assert issues(body, "malformed_row") == [("subscriptions", 12, None, True)]
+    [issue] = [i for i in body["issues"] if i["code"] == "malformed_row"]
+    assert "end of the file" in issue["message"]
+    assert validate(capsys, folder, "--strict")[0] == 1
+
+
+def test_a_quote_closed_too_many_lines_later_is_a_stray_quote(capsys):
+    code, body = validate(capsys, FIXTURES / "quote_spans_too_many_lines")
+    assert code == 0
+    subs = table(body, "subscriptions")
+    assert (subs["rows_read"], subs["rows_excluded"]) == (1300, 1)
+    assert issues(body, "malformed_row") == [("subscriptions", 5, None, True)]
+    [issue] = [i for i in body["issues"] if i["code"] == "malformed_row"]
+    assert f"{readers.MAX_QUOTED_LINES:,}" in issue["message"]
+
+
+def test_forty_thousand_rows_with_an_open_quote_on_line_12(capsys, tmp_path):
+    (tmp_path / "subscriptions.csv").write_text(lines(40_000, {12: 's12,C12,10,"2024-01-01'}))
+    code, body = validate(capsys, tmp_path, "--strict")
+    assert code == 1
+    subs = table(body, "subscriptions")
+    assert (subs["rows_read"], subs["rows_excluded"]) == (40_000, 1)
+    assert issues(body, "malformed_row") == [("subscriptions", 12, None, True)]
+
+
+def test_an_open_quote_on_the_last_line_of_a_large_file_is_reported(capsys, tmp_path):
+    # Over 1 MB, so the multi-threaded reader is tried first; it must not accept the line.
+    (tmp_path / "subscriptions.csv").write_text(lines(50_000, {50_001: 's,C,10,"2024-01-01'}))
+    code, body = validate(capsys, tmp_path)
+    assert code == 0
+    assert table(body, "subscriptions")["rows_read"] == 50_000
+    assert issues(body, "malformed_row") == [("subscriptions", 50_001, None, True)]
+
+
+def test_a_quoted_value_longer_than_the_limit_is_a_stray_quote(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "MAX_QUOTED_CHARS", 40)
+    long_value = "x" * 30 + "\n" + "y" * 30  # 61 characters over two lines
+    text = lines(4, {3: f's3,"{long_value}",10,2024-01-01', 5: 's5,"short",10,2024-01-01'})
+    (tmp_path / "subscriptions.csv").write_text(text)
+    code, body = validate(capsys, tmp_path)
+    assert code == 0
+    subs = table(body, "subscriptions")
+    # Line 3 is cut; line 4 ("yyy...",10,2024-01-01) is read again and has too few fields.
+    assert issues(body, "malformed_row") == [
+        ("subscriptions", 3, None, True),
+        ("subscriptions", 4, None, True),
+    ]
+    assert (subs["rows_read"], subs["rows_used"]) == (5, 3)
+    assert "40" in body["issues"][0]["message"]
+
+
+DATA_LINES = 8
+MARKER = re.compile(r"c(\d+)x")
+
+
+def _fuzzed(positions: list[int]) -> str:
+    """A small subscriptions file with quotes inserted at `positions` of its data lines."""
+    rows = [f"s{n},c{n}x,{n}0,2024-01-{n:02d}" for n in range(2, DATA_LINES + 2)]
+    body = "\n".join(rows)
+    for at in sorted((p % (len(body) + 1) for p in positions), reverse=True):
+        body = body[:at] + '"' + body[at:]
+    return HEADER + body + "\n"
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.integers(0, 10_000), min_size=1, max_size=5))
+def test_random_quotes_never_lose_a_line(capsys, tmp_path, positions):
+    path = tmp_path / "subscriptions.csv"
+    path.write_text(_fuzzed(positions))
+    code, body = validate(capsys, tmp_path)
+    assert code == 0
+    subs = table(body, "subscriptions")
+    raw = read_table(Source("subscriptions", path, None))
+    malformed = {i.row for i in raw.issues if i.code == "malformed_row"}
+    assert subs["rows_read"] == len(raw.frame) + len(malformed)
+    # Every data line is a malformed line of its own, or inside exactly one record read.
+    seen: list[int] = []
+    for record in raw.frame.itertuples(index=False):
+        text = "".join(str(v) for v in record if isinstance(v, str)).replace('"', "")
+        seen += [int(m) for m in MARKER.findall(text)]
+    assert sorted(seen + sorted(malformed)) == list(range(2, DATA_LINES + 2))
