@@ -122,6 +122,12 @@ PROBLEMS: dict[str, ProblemType] = {
             "remove text from the cell; currency symbols and thousands separators are fine",
         ),
         ProblemType(
+            "non_finite_number",
+            "Number not finite",
+            "'{value}' in '{column}' is not a finite number",
+            "use an ordinary amount: infinity, NaN and values beyond 1e308 cannot be counted",
+        ),
+        ProblemType(
             "unparseable_bool",
             "Yes/no value not understood",
             "'{value}' in '{column}' is not true/false",

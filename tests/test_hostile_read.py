@@ -150,3 +150,19 @@ def test_random_quotes_never_lose_a_line(capsys, tmp_path, positions):
         text = "".join(str(v) for v in record if isinstance(v, str)).replace('"', "")
         seen += [int(m) for m in MARKER.findall(text)]
     assert sorted(seen + sorted(malformed)) == list(range(2, DATA_LINES + 2))
+
+
+# ---------------------------------------------------------------- 2. non-finite numbers
+
+
+def test_non_finite_numbers_are_row_problems(capsys):
+    code, body = validate(capsys, FIXTURES / "non_finite_numbers")
+    assert code == 0
+    subs = table(body, "subscriptions")
+    assert (subs["rows_read"], subs["rows_used"]) == (9, 2)
+    assert issues(body, "non_finite_number") == [
+        ("subscriptions", row, "mrr", True) for row in range(3, 8)
+    ] + [("subscriptions", 9, "amount", True)]
+    assert issues(body, "unparseable_number") == [("subscriptions", 10, "mrr", True)]
+    messages = [i["message"] for i in body["issues"] if i["code"] == "non_finite_number"]
+    assert "'1e309' in 'mrr' is not a finite number" in messages

@@ -17,7 +17,13 @@ import pyarrow.compute as pc
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.schema import SCHEMAS, Column, TableSchema
-from csmetrics_cli.io.parse import normalise_header, parse_bools, parse_dates, parse_numbers
+from csmetrics_cli.io.parse import (
+    non_finite_numbers,
+    normalise_header,
+    parse_bools,
+    parse_dates,
+    parse_numbers,
+)
 from csmetrics_cli.io.readers import RawTable
 from csmetrics_cli.problems import Issue, closest, fatal, make_issue
 
@@ -204,6 +210,11 @@ def _parse_column(
         return parsed.values
     if col.kind == "number":
         numbers, bad = parse_numbers(text, decimal=raw.decimal)
+        if bad.any():
+            infinite = pd.Series(False, index=text.index)
+            infinite[bad] = non_finite_numbers(text[bad], decimal=raw.decimal)
+            rows.flag(infinite, "non_finite_number", col.name, text)
+            bad &= ~infinite
         rows.flag(bad, "unparseable_number", col.name, text)
         if col.non_negative:
             rows.flag((numbers < 0).fillna(False) & ~bad, "negative_amount", col.name, text)
