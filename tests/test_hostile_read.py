@@ -166,3 +166,42 @@ def test_non_finite_numbers_are_row_problems(capsys):
     assert issues(body, "unparseable_number") == [("subscriptions", 10, "mrr", True)]
     messages = [i["message"] for i in body["issues"] if i["code"] == "non_finite_number"]
     assert "'1e309' in 'mrr' is not a finite number" in messages
+
+
+# ---------------------------------------------------------------- 3. header-only tables
+
+
+def report_values(capsys: pytest.CaptureFixture[str], folder: Path) -> dict[str, Any]:
+    """`csm report -p 2024-06 -f json`: metric id -> value of the all-customers rows."""
+    code = main(["report", "-d", str(folder), "-p", "2024-06", "-f", "json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "internal error" not in out.err
+    rows = json.loads(out.out)["metrics"]
+    return {r["id"]: r["value"] for r in rows if r["segment"] is None and r["item"] is None}
+
+
+ALL_TABLES = ["costs", "customers", "events", "invoices", "onboarding", "subscriptions"]
+ALL_TABLES += ["surveys", "tickets"]
+
+
+@pytest.mark.parametrize(
+    ("case", "rows"),
+    [
+        # every table with every canonical column, and no rows
+        ("header_only_tables", dict.fromkeys(ALL_TABLES, 0)),
+        # surveys without scale_max beside one subscription
+        ("header_only_surveys", {"subscriptions": 1, "surveys": 0}),
+        # subscriptions priced by amount and interval
+        ("header_only_billing", {"subscriptions": 0}),
+    ],
+)
+def test_header_only_tables_are_valid_and_empty(capsys, case, rows):
+    folder = FIXTURES / case
+    code, body = validate(capsys, folder, "--strict")
+    assert code == 0
+    assert body["issues"] == [] and body["unusable_tables"] == {}
+    assert {t["table"]: table(body, t["table"])["rows_read"] for t in body["tables"]} == rows
+    values = report_values(capsys, folder)
+    assert values["nps"] is None
+    assert values["mrr"] == 10 * rows["subscriptions"]

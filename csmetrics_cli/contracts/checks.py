@@ -265,7 +265,7 @@ def _table_rules(out: pd.DataFrame, table: str, rows: _RowIssues, config: Config
             out["resolved_at"].dt.strftime("%Y-%m-%d"),
         )
     elif table == "surveys":
-        default_max = out["survey_type"].map(DEFAULT_SCALE)
+        default_max = out["survey_type"].map(DEFAULT_SCALE).astype("float64")
         scale = out["scale_max"].fillna(default_max) if "scale_max" in out else default_max
         out["scale_max"] = scale.astype("float64")
         rows.flag(
@@ -288,7 +288,9 @@ def _derive_mrr(out: pd.DataFrame, rows: _RowIssues) -> None:
     mrr = out["mrr"] if "mrr" in out else pd.Series(np.nan, index=out.index, dtype="float64")
     if {"amount", "interval"} <= set(out.columns):
         count = out["interval_count"].fillna(1) if "interval_count" in out else 1.0
-        per_month = out["amount"] / (out["interval"].map(MONTHS_PER_INTERVAL) * count)
+        # astype: mapping an empty column gives strings, and a header-only table is valid.
+        months = out["interval"].map(MONTHS_PER_INTERVAL).astype("float64")
+        per_month = out["amount"] / (months * count)
         mrr = mrr.fillna(per_month.replace([np.inf, -np.inf], np.nan))
     rows.flag(mrr.isna() & ~pd.Series(rows.bad), "missing_value", "mrr")
     out["mrr"] = mrr.astype("float64")
