@@ -205,3 +205,27 @@ def test_header_only_tables_are_valid_and_empty(capsys, case, rows):
     values = report_values(capsys, folder)
     assert values["nps"] is None
     assert values["mrr"] == 10 * rows["subscriptions"]
+
+
+# ---------------------------------------------------------------- 4. csm.toml mappings win
+
+
+def test_a_configured_column_beats_one_already_called_so(capsys):
+    folder = FIXTURES / "mapping_beats_canonical"
+    code, body = validate(capsys, folder, "--strict")
+    assert code == 0 and body["issues"] == []
+    args = ["report", "-d", str(folder), "-p", "2024-06", "-f", "json", "--by", "plan"]
+    assert main([*args, "--metrics", "mrr"]) == 0
+    rows = json.loads(capsys.readouterr().out)["metrics"]
+    assert {r["segment"]: r["value"] for r in rows} == {None: 60, "pro": 10, "basic": 50}
+
+
+def test_the_shadowed_column_is_kept_as_an_extra(tmp_path):
+    from csmetrics_cli.config import load_config
+    from csmetrics_cli.contracts.dataset import Dataset
+
+    folder = FIXTURES / "mapping_beats_canonical"
+    subs = Dataset.open(folder, load_config(folder / "csm.toml")).table("subscriptions")
+    assert subs is not None
+    assert subs["customer_id"].tolist() == ["C1", "C2", "C3"]
+    assert subs["customer_id (original)"].tolist() == ["1001", "1002", "1002"]

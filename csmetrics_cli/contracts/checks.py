@@ -59,14 +59,19 @@ def is_in(values: pd.Series, allowed: pd.Index | Iterable[str]) -> pd.Series:
 
 
 def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str, str]:
-    """Raw header -> canonical name: config mapping first, then exact names, then aliases."""
+    """Raw header -> canonical name: config mapping first, then exact names, then aliases.
+
+    Other headers keep their normalised name; one that would take a canonical name already
+    given to another header (a csm.toml mapping wins over a column already called so)
+    becomes `<name> (original)`, an extra column.
+    """
     configured = {
         normalise_header(src): canon for canon, src in config.columns.get(schema.name, {}).items()
     }
     by_alias = {alias: c.name for c in schema.columns for alias in c.aliases}
     names = set(schema.column_names)
     mapping: dict[str, str] = {}
-    taken: set[str] = set()
+    taken: dict[str, str] = {}  # canonical name -> the header that has it
     # Exact canonical names win over aliases, so `id` + `customer_id` both map sensibly.
     ordered = sorted(
         raw.frame.columns,
@@ -79,9 +84,16 @@ def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str,
         canon = configured.get(norm) or (norm if norm in names else by_alias.get(norm))
         if canon and canon not in taken:
             mapping[header] = canon
-            taken.add(canon)
+            taken[canon] = header
         else:
             mapping[header] = norm
+    used = set(mapping.values())
+    for header, name in mapping.items():
+        if taken.get(name, header) != header:
+            while name in used:
+                name += " (original)"
+            mapping[header] = name
+            used.add(name)
     return mapping
 
 
