@@ -229,3 +229,28 @@ def test_the_shadowed_column_is_kept_as_an_extra(tmp_path):
     assert subs is not None
     assert subs["customer_id"].tolist() == ["C1", "C2", "C3"]
     assert subs["customer_id (original)"].tolist() == ["1001", "1002", "1002"]
+
+
+# ---------------------------------------------------------------- 5. wide files
+
+
+def test_a_file_with_three_thousand_columns_is_read_quickly(capsys, tmp_path):
+    import time
+
+    extras = [f"extra_{j}" for j in range(3000)]
+    rows = [",".join([f"s{i}", f"C{i}", "10", "2024-01-01", *(f"v{i}_{j}" for j in range(3000))])
+            for i in range(3)]  # fmt: skip
+    (tmp_path / "subscriptions.csv").write_text(
+        HEADER.strip() + "," + ",".join(extras) + "\n" + "\n".join(rows) + "\n"
+    )
+    start = time.process_time()
+    code, body = validate(capsys, tmp_path)
+    assert time.process_time() - start < 10  # quadratic column handling took far longer
+    assert code == 0 and body["issues"] == []
+    assert table(body, "subscriptions")["rows_used"] == 3
+    from csmetrics_cli.config import Config
+    from csmetrics_cli.contracts.dataset import Dataset
+
+    subs = Dataset.open(tmp_path, Config()).table("subscriptions")
+    assert subs is not None and subs.shape == (3, 3004)
+    assert subs["extra_2999"].tolist() == ["v0_2999", "v1_2999", "v2_2999"]

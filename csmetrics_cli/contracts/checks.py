@@ -61,9 +61,9 @@ def is_in(values: pd.Series, allowed: pd.Index | Iterable[str]) -> pd.Series:
 def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str, str]:
     """Raw header -> canonical name: config mapping first, then exact names, then aliases.
 
-    Other headers keep their normalised name; one that would take a canonical name already
-    given to another header (a csm.toml mapping wins over a column already called so)
-    becomes `<name> (original)`, an extra column.
+    Other headers keep their normalised name; one that would take a name already given to
+    another header (a csm.toml mapping wins over a column already called so) becomes
+    `<name> (original)`, an extra column. The names returned are unique.
     """
     configured = {
         normalise_header(src): canon for canon, src in config.columns.get(schema.name, {}).items()
@@ -73,27 +73,29 @@ def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str,
     mapping: dict[str, str] = {}
     taken: dict[str, str] = {}  # canonical name -> the header that has it
     # Exact canonical names win over aliases, so `id` + `customer_id` both map sensibly.
+    normalised = {header: normalise_header(header) for header in raw.frame.columns}
     ordered = sorted(
-        raw.frame.columns,
-        key=lambda h: (
-            0 if normalise_header(h) in configured else 1 if normalise_header(h) in names else 2
-        ),
+        normalised,
+        key=lambda h: 0 if normalised[h] in configured else 1 if normalised[h] in names else 2,
     )
     for header in ordered:
-        norm = normalise_header(header)
+        norm = normalised[header]
         canon = configured.get(norm) or (norm if norm in names else by_alias.get(norm))
         if canon and canon not in taken:
             mapping[header] = canon
             taken[canon] = header
         else:
             mapping[header] = norm
-    used = set(mapping.values())
-    for header, name in mapping.items():
-        if taken.get(name, header) != header:
-            while name in used:
-                name += " (original)"
-            mapping[header] = name
-            used.add(name)
+    used = set(taken)
+    for header in ordered:
+        name = mapping[header]
+        if taken.get(name) == header:
+            continue
+        name = name or header  # a header of symbols only (`#`) keeps its own name
+        while name in used:
+            name += " (original)"
+        mapping[header] = name
+        used.add(name)
     return mapping
 
 
@@ -165,7 +167,6 @@ def check_table(
     schema = SCHEMAS[raw.source.table]
     mapping = map_headers(raw, schema, config)
     frame = raw.frame.rename(columns=mapping)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
     for column, value in config.defaults.get(schema.name, {}).items():
         if column not in frame.columns:  # e.g. survey_type = "nps" for a one-survey export
             frame[column] = str(value)
@@ -180,16 +181,17 @@ def check_table(
         raise _missing_column(raw, schema, "date")
 
     rows = _RowIssues(raw, schema.name)
-    out = pd.DataFrame(index=frame.index)
+    parsed: dict[str, pd.Series] = {}
     for col in schema.columns:
         if col.name not in present:
             continue
         text = frame[col.name]  # the reader has trimmed cells and made blanks missing
         if col.not_blank:
             rows.flag(text.isna(), "missing_value", col.name)
-        out[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
-    for extra in [c for c in frame.columns if c not in set(schema.column_names)]:
-        out[extra] = frame[extra]
+        parsed[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
+    # One concat, not a column insert per extra: inserts make wide exports quadratic.
+    extras = ~frame.columns.isin(schema.column_names)
+    out = pd.concat([pd.DataFrame(parsed, index=frame.index), frame.loc[:, extras]], axis=1)
 
     _table_rules(out, schema.name, rows, config)
     for col in schema.columns:
@@ -200,7 +202,7 @@ def check_table(
         unknown = ids.notna() & ~is_in(ids, customer_ids) & ~rows.bad
         rows.flag(unknown, "unknown_customer", "customer_id", ids)
 
-    kept = out.loc[~rows.bad].reset_index(drop=True)
+    kept = out.loc[~rows.bad].reset_index(drop=True) if rows.bad.any() else out
     # Lines the reader could not split (malformed_row) were read and excluded too.
     unsplit = sum(1 for i in raw.issues if i.excluded and i.row is not None)
     return CheckedTable(

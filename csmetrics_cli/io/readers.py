@@ -178,20 +178,35 @@ def _finish(
     encoding: str | None,
 ) -> RawTable:
     """Assemble the RawTable, dropping nameless columns that hold nothing."""
-    data: dict[str, pd.Series] = {}
+    names: list[str] = []
+    kept: list[pa.Array | pa.ChunkedArray] = []
     for index, values in zip(cols.keep, arrays, strict=True):
         if index in cols.nameless and values.null_count == len(values):
             continue
-        data[cols.names[index]] = pd.Series(values.to_pandas(), dtype="str")
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+        names.append(cols.names[index])
+        kept.append(values)
+    # One conversion of the whole table: a pandas Series per column costs too much when an
+    # export has thousands of columns.
+    if kept:
+        frame = pa.table(kept, names=names).to_pandas(types_mapper=_as_str)
+    else:
+        frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
     return RawTable(
         source=source,
         frame=frame,
         rows=np.asarray(rows, dtype=np.int64),
         issues=cols.issues + issues,
         encoding=encoding,
-        decimal=_detect_decimal(frame),
+        decimal=_detect_decimal(kept),
     )
+
+
+_STR = pd.Series(dtype="str").dtype
+
+
+def _as_str(kind: pa.DataType) -> Any:
+    """types_mapper for to_pandas: arrow strings become the pandas "str" dtype."""
+    return _STR if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
 
 
 _EDGE = r"[^\d.,]{0,6}"
@@ -204,13 +219,14 @@ _POINT_DECIMAL = re.compile(
 )
 
 
-def _detect_decimal(frame: pd.DataFrame, sample: int = 2000) -> str:
+def _detect_decimal(arrays: Sequence[pa.Array | pa.ChunkedArray], sample: int = 2000) -> str:
     """ "," when the first rows hold more unmistakable decimal-comma numbers than decimal points."""
-    head = frame.head(sample)
-    if head.empty or not len(head.columns):
+    heads = [values.slice(0, sample) for values in arrays]
+    chunks = [c for h in heads for c in (h.chunks if isinstance(h, pa.ChunkedArray) else [h])]
+    if not chunks:
         return "."
-    values = pd.concat([head[c] for c in head.columns], ignore_index=True).dropna()
-    values = values.astype("str")
+    joined = pa.chunked_array([pc.cast(c, pa.large_string()) for c in chunks]).drop_null()
+    values = pd.Series(joined.to_numpy(zero_copy_only=False), dtype="str")
     commas = int(values.str.fullmatch(_COMMA_DECIMAL).sum())
     points = int(values.str.fullmatch(_POINT_DECIMAL).sum())
     return "," if commas > points else "."
@@ -551,13 +567,21 @@ def _careful_parse(text: _Text, scan: _Scan, columns: _Columns, source: Source) 
     ]
     separators = scan.separators(good, width)
     data = pa.py_buffer(text.data)
-    arrays = [
-        _clean(
-            _unquote(_slices(data, *scan.column(good, separators, j))), ascii_only=text.ascii_only
-        )
-        for j in columns.keep
-    ]
+    arrays: list[pa.Array | pa.ChunkedArray] = []
+    # Columns are cut in groups of about a million cells: one pass per column would make
+    # a wide export slow, one pass for the whole table would take too much memory.
+    group = max(1, _GROUP_CELLS // max(len(good), 1))
+    for first in range(0, len(columns.keep), group):
+        chosen = columns.keep[first : first + group]
+        bounds = [scan.column(good, separators, j) for j in chosen]
+        starts = np.concatenate([b[0] for b in bounds])
+        ends = np.concatenate([b[1] for b in bounds])
+        cells = _clean(_unquote(_slices(data, starts, ends)), ascii_only=text.ascii_only)
+        arrays += [cells.slice(k * len(good), len(good)) for k in range(len(chosen))]
     return _Parsed(columns, arrays, scan.line[good].astype(np.int64), issues)
+
+
+_GROUP_CELLS = 1 << 20
 
 
 def _count_detail(expected: int, found: int) -> str:
