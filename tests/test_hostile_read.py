@@ -254,3 +254,30 @@ def test_a_file_with_three_thousand_columns_is_read_quickly(capsys, tmp_path):
     subs = Dataset.open(tmp_path, Config()).table("subscriptions")
     assert subs is not None and subs.shape == (3, 3004)
     assert subs["extra_2999"].tolist() == ["v0_2999", "v1_2999", "v2_2999"]
+
+
+# ---------------------------------------------------------------- 6. UTF-16 without a BOM
+
+
+def test_utf16_without_a_bom_reads_with_an_explicit_encoding(capsys):
+    folder = FIXTURES / "utf16_no_bom"
+    code, body = validate(capsys, folder, "--encoding", "utf-16-le", "--strict")
+    assert code == 0 and body["issues"] == []
+    assert table(body, "subscriptions")["rows_used"] == 2
+    from csmetrics_cli.config import Config
+    from csmetrics_cli.contracts.dataset import Dataset
+
+    subs = Dataset.open(folder, Config(encoding="utf-16-le")).table("subscriptions")
+    assert subs is not None and subs["customer_id"].tolist() == ["Zoë", "Ana"]
+
+
+def test_utf16_without_a_bom_and_without_encoding_says_how_to_read_it(capsys):
+    from csmetrics_cli.problems import InputError
+
+    folder = FIXTURES / "utf16_no_bom"
+    assert validate(capsys, folder)[0] == 1
+    with pytest.raises(InputError) as caught:
+        read_table(Source("subscriptions", folder / "subscriptions.csv", None))
+    issue = caught.value.issue
+    assert issue.code == "unreadable_file" and "NUL byte" in issue.message
+    assert "--encoding utf-16-le" in issue.hint

@@ -15,7 +15,9 @@ Decisions, so that nothing is guessed silently:
   cp1252; bytes valid in neither are fatal `bad_encoding` (no latin-1 fallback, which would
   turn any unknown encoding into mojibake). `encoding=` overrides the detection.
 - Files starting with the gzip signature are decompressed whatever their name. A zip or
-  Parquet file under a text name, or NUL bytes anywhere, are fatal `unreadable_file`.
+  Parquet file under a text name, or NUL bytes anywhere, are fatal `unreadable_file`; with
+  an explicit encoding the NUL check applies to the decoded text, so UTF-16 without a BOM
+  reads with `encoding="utf-16-le"` (the NUL message's hint says so).
 - Delimiter: sniffed among `,` `;` tab `|` from the first lines (`.tsv` is always tab).
 - Quotes follow the usual CSV rule: a quote opens a quoted value only at the start of a
   field; inside one, `""` is a literal quote and a lone quote closes it. A quote inside an
@@ -242,8 +244,13 @@ def _read_text(
     raw = _file_bytes(source)
     if _blank(raw):
         raise fatal("empty_file", table=source.table, file=source.label)
-    _refuse_binary(raw, source)
+    # With --encoding the NUL check waits for the decoded text: UTF-16 has NUL bytes.
+    _refuse_binary(raw, source, nul_bytes=encoding is None)
     data, used = _to_utf8(raw, encoding, source)
+    if encoding is not None and b"\0" in data:
+        detail = f"NUL characters when decoded as {encoding} (offset {data.index(0)})"
+        hint = f"check --encoding: the file does not look like {encoding} text"
+        raise fatal("unreadable_file", file=source.label, detail=detail, hint=hint)
     if _blank(data):
         raise fatal("empty_file", table=source.table, file=source.label)
     text = _Text.of(data)
@@ -270,17 +277,23 @@ def _file_bytes(source: Source) -> bytes:
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def _refuse_binary(raw: bytes, source: Source) -> None:
-    """Fatal unreadable_file for content that is clearly not text."""
-    detail = None
+_NUL_HINT = (
+    "check that it is a CSV, .csv.gz, .xlsx or .parquet export; UTF-16 text without a "
+    "byte-order mark needs --encoding utf-16-le (or utf-16-be, or encoding in csm.toml)"
+)
+
+
+def _refuse_binary(raw: bytes, source: Source, *, nul_bytes: bool = True) -> None:
+    """Fatal unreadable_file for content that is clearly not text (NUL bytes if asked)."""
+    detail, hint = None, None
     if raw.startswith(b"PK\x03\x04"):
         detail = "it is a zip archive (an Excel workbook? name it .xlsx)"
     elif raw.startswith(b"PAR1"):
         detail = "it is a Parquet file (name it .parquet)"
-    elif not raw.startswith(_BOMS[1:]) and b"\0" in raw:
-        detail = f"binary content (NUL byte at offset {raw.index(0)})"
+    elif nul_bytes and not raw.startswith(_BOMS[1:]) and b"\0" in raw:
+        detail, hint = f"binary content (NUL byte at offset {raw.index(0)})", _NUL_HINT
     if detail is not None:
-        raise fatal("unreadable_file", file=source.label, detail=detail)
+        raise fatal("unreadable_file", file=source.label, detail=detail, hint=hint)
 
 
 def _to_utf8(raw: bytes, encoding: str | None, source: Source) -> tuple[bytes, str]:
