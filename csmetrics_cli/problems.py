@@ -64,6 +64,14 @@ PROBLEMS: dict[str, ProblemType] = {
             fatal=True,
         ),
         ProblemType(
+            "workbook_too_large",
+            "Workbook too large to read safely",
+            "{file} is too large to read safely: {detail}",
+            "Excel holds at most 32,767 characters in a cell: check the export, or save the "
+            "table as CSV",
+            fatal=True,
+        ),
+        ProblemType(
             "bad_encoding",
             "Text encoding not recognised",
             "{file} is not valid {detail}",

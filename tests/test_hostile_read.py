@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -281,3 +283,110 @@ def test_utf16_without_a_bom_and_without_encoding_says_how_to_read_it(capsys):
     issue = caught.value.issue
     assert issue.code == "unreadable_file" and "NUL byte" in issue.message
     assert "--encoding utf-16-le" in issue.hint
+
+
+# ---------------------------------------------------------------- 7. oversized workbooks
+
+
+_OOXML = "http://schemas.openxmlformats.org"
+_MAIN = f"{_OOXML}/spreadsheetml/2006/main"
+_REL = f"{_OOXML}/officeDocument/2006/relationships"
+_PKG = f"{_OOXML}/package/2006"
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_XML = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def write_xlsx(path: Path, sheet: str, rows: list[list[object]]) -> None:
+    """A minimal one-sheet workbook whose strings are shared strings, as Excel writes them."""
+    strings: list[str] = []
+    cells = []
+    for r, row in enumerate(rows, start=1):
+        out = []
+        for c, value in enumerate(row):
+            ref = f"{chr(65 + c)}{r}"
+            if isinstance(value, str):
+                strings.append(value)
+                out.append(f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>')
+            else:
+                out.append(f'<c r="{ref}"><v>{value}</v></c>')
+        cells.append(f'<row r="{r}">{"".join(out)}</row>')
+    overrides = [("/xl/workbook.xml", "sheet.main"), ("/xl/worksheets/sheet1.xml", "worksheet"),
+                 ("/xl/sharedStrings.xml", "sharedStrings")]  # fmt: skip
+    links = [("officeDocument", "xl/workbook.xml")]
+    book_links = [("worksheet", "worksheets/sheet1.xml"), ("sharedStrings", "sharedStrings.xml")]
+
+    def relationships(pairs: list[tuple[str, str]]) -> str:
+        body = "".join(
+            f'<Relationship Id="rId{i}" Type="{_REL}/{kind}" Target="{target}"/>'
+            for i, (kind, target) in enumerate(pairs, start=1)
+        )
+        return f'{_XML}<Relationships xmlns="{_PKG}/relationships">{body}</Relationships>'
+
+    parts = {
+        "[Content_Types].xml": (
+            f'{_XML}<Types xmlns="{_PKG}/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            + "".join(
+                f'<Override PartName="{name}" ContentType="{_TYPE}.{kind}+xml"/>'
+                for name, kind in overrides
+            )
+            + "</Types>"
+        ),
+        "_rels/.rels": relationships(links),
+        "xl/workbook.xml": (
+            f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
+            f'<sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": relationships(book_links),
+        "xl/worksheets/sheet1.xml": (
+            f'{_XML}<worksheet xmlns="{_MAIN}"><sheetData>{"".join(cells)}</sheetData></worksheet>'
+        ),
+        "xl/sharedStrings.xml": (
+            f'{_XML}<sst xmlns="{_MAIN}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+            + "".join(f"<si><t>{escape(s)}</t></si>" for s in strings)
+            + "</sst>"
+        ),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+
+
+SUBSCRIPTION_ROWS: list[list[object]] = [
+    ["subscription_id", "customer_id", "mrr", "start_date", "notes"],
+    ["s1", "A", 10, "2024-01-01", "x" * 2000],
+    ["s2", "B", 20, "2024-02-01", "short"],
+]
+
+
+def test_a_workbook_within_the_limits_is_read(capsys, tmp_path):
+    write_xlsx(tmp_path / "subscriptions.xlsx", "subscriptions", SUBSCRIPTION_ROWS)
+    code, body = validate(capsys, tmp_path, "--strict")
+    assert code == 0 and table(body, "subscriptions")["rows_used"] == 2
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "part"),
+    [("MAX_XLSX_TEXT_BYTES", 1000, "xl/sharedStrings.xml"),
+     ("MAX_XLSX_PART_BYTES", 500, "xl/worksheets/sheet1.xml")],
+)  # fmt: skip
+def test_a_cell_or_sheet_past_the_limits_is_refused_before_reading(
+    capsys, tmp_path, monkeypatch, limit, value, part
+):
+    from csmetrics_cli.io import discover
+    from csmetrics_cli.problems import InputError
+
+    monkeypatch.setattr(discover, limit, value)
+    book = tmp_path / "subscriptions.xlsx"
+    write_xlsx(book, "subscriptions", SUBSCRIPTION_ROWS)
+    with zipfile.ZipFile(book) as archive:  # the sheet is over 500 bytes, no text over 1000
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 500
+    assert validate(capsys, tmp_path)[0] == 1
+    with pytest.raises(InputError) as caught:
+        read_table(Source("subscriptions", book, None))
+    assert caught.value.issue.code == "workbook_too_large"
+    assert part in caught.value.issue.message
+    # A workbook given as --data is refused while its sheets are listed.
+    assert validate(capsys, book)[0] == 1

@@ -41,6 +41,7 @@ FATAL = {
     "empty_file": "subscriptions.csv",
     "unreadable_file": "subscriptions.csv",
     "bad_encoding": "subscriptions.csv",
+    "workbook_too_large": "subscriptions.xlsx",
     "bad_config": "timezon",
     "missing_column": "did you mean 'Customer Ident'",
     "ambiguous_date_order": "date_order",

@@ -13,20 +13,35 @@
 
 Two files or sheets claiming the same table raise the fatal `duplicate_table` (a code added
 for this): picking one silently would let an old export shadow the new one.
+
+Before a workbook is opened (calamine expands the shared strings and a whole sheet in
+memory), its zip directory is checked: a sheet or shared-strings part over
+`MAX_XLSX_PART_BYTES` uncompressed, or a run of text between two XML tags (one cell's text,
+or a piece of it) over `MAX_XLSX_TEXT_BYTES`, is the fatal `workbook_too_large`. Parts are
+streamed in chunks for the text check, so a 300 MB string is refused in bounded memory.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from python_calamine import CalamineWorkbook
 
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.problems import fatal
 
 TABLES = tuple(SCHEMAS)  # the canonical tables, in SPEC order
+
+# Workbook limits. Excel holds at most 32,767 characters in a cell (under 200 KB of XML even
+# with every character escaped); a sheet of a million rows of ten cells is about 500 MB.
+MAX_XLSX_PART_BYTES = 1 << 30
+MAX_XLSX_TEXT_BYTES = 1 << 20
+_XLSX_PARTS = re.compile(r"xl/(?:sharedStrings|worksheets/[^/]+)\.xml", re.IGNORECASE)
 
 # Longest first, so "x.csv.gz" is not read as stem "x.csv".
 EXTENSIONS = (".csv.gz", ".csv", ".tsv", ".txt", ".xlsx", ".parquet")
@@ -112,7 +127,57 @@ def sheet_names(book: Path, *, label: str) -> list[str]:
     """Sheet names of a workbook; fatal `unreadable_file` when it is not one."""
     if not zipfile.is_zipfile(book):
         raise fatal("unreadable_file", file=label, detail="not an .xlsx workbook (not a zip file)")
+    check_workbook(book, label=label)
     try:
         return list(CalamineWorkbook.from_path(str(book)).sheet_names)
     except Exception as exc:  # calamine raises several unrelated types for corrupt books
         raise fatal("unreadable_file", file=label, detail=str(exc) or type(exc).__name__) from exc
+
+
+def check_workbook(book: Path, *, label: str) -> None:
+    """Fatal `workbook_too_large` when a part or a cell's text is past the limits."""
+    stat = book.stat()
+    found = _oversized(str(book), stat.st_mtime_ns, stat.st_size,
+                       MAX_XLSX_PART_BYTES, MAX_XLSX_TEXT_BYTES)  # fmt: skip
+    if found is not None:
+        raise fatal("workbook_too_large", file=label, detail=found)
+
+
+@lru_cache(maxsize=16)
+def _oversized(path: str, _mtime: int, _size: int, part_limit: int, text_limit: int) -> str | None:
+    """What is too large in the workbook at `path`, or None (cached per file version)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = [i for i in archive.infolist() if _XLSX_PARTS.fullmatch(i.filename)]
+            for info in parts:
+                if info.file_size > part_limit:
+                    return (f"{info.filename} expands to {info.file_size:,} bytes "
+                            f"(at most {part_limit:,})")  # fmt: skip
+            for info in parts:
+                if info.file_size > text_limit and _longest_text(archive, info, text_limit):
+                    return (f"{info.filename} holds a text of more than {text_limit:,} "
+                            "bytes in one cell")  # fmt: skip
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        return None  # not ours to judge: the workbook reader reports a damaged file
+    return None
+
+
+def _longest_text(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, chunk: int = 1 << 20
+) -> bool:
+    """True when a run of bytes between two XML tags in one zip member exceeds `limit`.
+
+    Text in XML cannot hold a raw `<`, so a cell's text is such a run (or several, for
+    rich text). The member is read in chunks and never held in memory whole.
+    """
+    last, offset = -1, 0
+    with archive.open(info) as stream:
+        while block := stream.read(chunk):
+            marks = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == ord("<")) + offset
+            if len(marks) and int(np.diff(marks, prepend=last).max()) > limit:
+                return True
+            last = int(marks[-1]) if len(marks) else last
+            offset += len(block)
+            if offset - last > limit:
+                return True
+    return False

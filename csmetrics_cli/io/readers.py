@@ -65,7 +65,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from csmetrics_cli.io.discover import Source, sheet_names, split_name
+from csmetrics_cli.io.discover import Source, check_workbook, sheet_names, split_name
 from csmetrics_cli.io.parse import normalise_header
 from csmetrics_cli.problems import Issue, fatal, make_issue
 
@@ -917,6 +917,7 @@ def _runaway_detail(closed: bool, lines: int, chars: int) -> str:
 def _read_workbook(source: Source, wanted: set[str] | None) -> RawTable:
     """Read one sheet with calamine; cells become the package's string forms."""
     sheet = source.sheet if source.sheet is not None else _default_sheet(source)
+    check_workbook(source.path, label=source.label)
     try:
         grid = pd.read_excel(
             source.path, sheet_name=sheet, header=None, dtype=object, engine="calamine"
