@@ -136,6 +136,12 @@ PROBLEMS: dict[str, ProblemType] = {
             "use an ordinary amount: infinity, NaN and values beyond 1e308 cannot be counted",
         ),
         ProblemType(
+            "excel_error",
+            "Excel error in a cell",
+            "'{column}' holds the Excel error {value}",
+            "fix the formula in the workbook (or paste values), then export again",
+        ),
+        ProblemType(
             "unparseable_bool",
             "Yes/no value not understood",
             "'{value}' in '{column}' is not true/false",

@@ -296,6 +296,10 @@ _TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 _XML = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
+class ExcelError(str):
+    """A cell holding a cached Excel error such as `#N/A`."""
+
+
 def write_xlsx(path: Path, sheet: str, rows: list[list[object]]) -> None:
     """A minimal one-sheet workbook whose strings are shared strings, as Excel writes them."""
     strings: list[str] = []
@@ -304,7 +308,11 @@ def write_xlsx(path: Path, sheet: str, rows: list[list[object]]) -> None:
         out = []
         for c, value in enumerate(row):
             ref = f"{chr(65 + c)}{r}"
-            if isinstance(value, str):
+            if isinstance(value, ExcelError):
+                out.append(f'<c r="{ref}" t="e"><v>{escape(value)}</v></c>')
+            elif value is None:
+                continue
+            elif isinstance(value, str):
                 strings.append(value)
                 out.append(f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>')
             else:
@@ -390,3 +398,31 @@ def test_a_cell_or_sheet_past_the_limits_is_refused_before_reading(
     assert part in caught.value.issue.message
     # A workbook given as --data is refused while its sheets are listed.
     assert validate(capsys, book)[0] == 1
+
+
+# ---------------------------------------------------------------- 8. Excel error cells
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        # workbook error cells, in typed and in text columns; a blank end_date is no problem
+        ("excel_errors_xlsx", [(3, "mrr", "#N/A"), (4, "start_date", "#VALUE!"),
+                               (5, "customer_id", "#REF!"), (6, "plan", "#DIV/0!")]),
+        # error texts in a CSV's date/number/bool columns; "#N/A" as a customer_id is text
+        ("excel_errors_csv", [(3, "mrr", "#DIV/0!"), (4, "start_date", "#N/A"),
+                              (5, "end_date", "#NAME?"), (6, "renewed", "#NUM!")]),
+    ],
+)  # fmt: skip
+def test_excel_errors_are_row_problems_naming_the_error(capsys, case, expected):
+    code, body = validate(capsys, FIXTURES / case)
+    assert code == 0
+    subs = table(body, "subscriptions")
+    assert (subs["rows_read"], subs["rows_used"]) == (6, 2)
+    found = sorted(
+        (i["row"], i["column"], i["message"]) for i in body["issues"] if i["code"] == "excel_error"
+    )
+    assert found == [
+        (row, col, f"'{col}' holds the Excel error {err}") for row, col, err in expected
+    ]
+    assert len(body["issues"]) == len(expected)  # no second issue for the same cell

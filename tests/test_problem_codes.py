@@ -25,6 +25,7 @@ ROW_LEVEL = {
     "unparseable_date": ("subscriptions", 3, "start_date"),
     "unparseable_number": ("subscriptions", 3, "mrr"),
     "non_finite_number": ("subscriptions", 3, "mrr"),
+    "excel_error": ("subscriptions", 3, "mrr"),
     "unparseable_bool": ("subscriptions", 3, "renewed"),
     "negative_amount": ("subscriptions", 3, "mrr"),
     "duplicate_id": ("subscriptions", 3, "subscription_id"),

@@ -181,13 +181,14 @@ def check_table(
         raise _missing_column(raw, schema, "date")
 
     rows = _RowIssues(raw, schema.name)
+    frame, blanked = _flag_excel_errors(raw, frame, mapping, schema, rows)
     parsed: dict[str, pd.Series] = {}
     for col in schema.columns:
         if col.name not in present:
             continue
         text = frame[col.name]  # the reader has trimmed cells and made blanks missing
         if col.not_blank:
-            rows.flag(text.isna(), "missing_value", col.name)
+            rows.flag(text.isna() & ~blanked.get(col.name, False), "missing_value", col.name)
         parsed[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
     # One concat, not a column insert per extra: inserts make wide exports quadratic.
     extras = ~frame.columns.isin(schema.column_names)
@@ -211,6 +212,36 @@ def check_table(
         rows_excluded=int(rows.bad.sum()) + unsplit,
         issues=[*raw.issues, *rows.issues],
     )
+
+
+# The errors Excel caches in a cell whose formula failed.
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                "#GETTING_DATA", "#SPILL!", "#CALC!")  # fmt: skip
+_TYPED = ("date", "timestamp", "number", "bool")
+
+
+def _flag_excel_errors(
+    raw: RawTable, frame: pd.DataFrame, mapping: dict[str, str], schema: TableSchema,
+    rows: _RowIssues,
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:  # fmt: skip
+    """Exclude rows with an Excel error: any workbook error cell, or the error's text in a
+    date/number/bool column. There the cell is blanked, so that no other check reports it;
+    the blanked cells are returned by column."""
+    typed = {c.name for c in schema.columns if c.kind in _TYPED and c.name in frame.columns}
+    for header, positions in raw.error_cells.items():
+        name = mapping.get(header, header)
+        if name not in typed:
+            mask = np.zeros(len(frame), dtype=bool)
+            mask[positions] = True
+            rows.flag(mask, "excel_error", name, frame[name])
+    blanked: dict[str, pd.Series] = {}
+    for name in sorted(typed, key=schema.column_names.index):
+        hit = is_in(frame[name], EXCEL_ERRORS)
+        if hit.any():
+            rows.flag(hit, "excel_error", name, frame[name])
+            frame[name] = frame[name].mask(hit)
+            blanked[name] = hit
+    return frame, blanked
 
 
 def _parse_column(

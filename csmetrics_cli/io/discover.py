@@ -23,11 +23,14 @@ streamed in chunks for the text check, so a 300 MB string is refused in bounded 
 
 from __future__ import annotations
 
+import posixpath
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from python_calamine import CalamineWorkbook
@@ -181,3 +184,81 @@ def _longest_text(
             if offset - last > limit:
                 return True
     return False
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def excel_errors(book: Path, sheet: str | int) -> list[tuple[int, int, str]]:
+    """Cells of one sheet holding a cached Excel error: (row, column, `#N/A`), 0-based.
+
+    calamine turns them into blanks, so the sheet's XML is read for them; only a sheet
+    that mentions an error cell at all (`t="e"`) is parsed, streamed.
+    """
+    try:
+        with zipfile.ZipFile(book) as archive:
+            part = _sheet_part(archive, sheet)
+            if part is None or not _mentions(archive, part, b't="e"'):
+                return []
+            with archive.open(part) as stream:
+                return _error_cells(stream)
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, ValueError):
+        return []  # not ours to judge: the workbook reader reports a damaged file
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str | int) -> str | None:
+    """The zip member holding a sheet given by name or position."""
+    sheets = ET.fromstring(archive.read("xl/workbook.xml")).iter(f"{_SHEET_NS}sheet")
+    ids = [(s.get("name"), s.get(f"{_REL_NS}id")) for s in sheets]
+    chosen = [i for n, i in ids if n == sheet] if isinstance(sheet, str) else [ids[sheet][1]]
+    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter(f"{_PKG_REL_NS}Relationship"):
+        if chosen and rel.get("Id") == chosen[0]:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    return None
+
+
+def _mentions(archive: zipfile.ZipFile, part: str, needle: bytes, chunk: int = 1 << 20) -> bool:
+    """True when the member contains `needle` (streamed, overlapping the chunk edges)."""
+    tail = b""
+    with archive.open(part) as stream:
+        while block := stream.read(chunk):
+            if needle in tail + block:
+                return True
+            tail = block[-len(needle) :]
+    return False
+
+
+def _error_cells(stream: Any) -> list[tuple[int, int, str]]:
+    """(row, column, error text) of every `t="e"` cell in a worksheet's XML."""
+    found: list[tuple[int, int, str]] = []
+    row, col = -1, -1
+    for event, element in ET.iterparse(stream, events=("start", "end")):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if event == "start" and tag == "row":
+            number = element.get("r")
+            row, col = (int(number) - 1 if number else row + 1), -1
+        elif event == "end" and tag == "c":
+            ref = element.get("r")
+            col = _column_index(ref) if ref else col + 1
+            if element.get("t") == "e":
+                value = element.find(f"{_SHEET_NS}v")
+                text = (value.text or "").strip() if value is not None else ""
+                found.append((row, col, text or "#VALUE!"))
+            element.clear()
+        elif event == "end" and tag == "row":
+            element.clear()
+    return found
+
+
+def _column_index(ref: str) -> int:
+    """0-based column of a cell reference such as `B2` or `AA10`."""
+    index = 0
+    for letter in ref:
+        if not letter.isalpha():
+            break
+        index = index * 26 + ord(letter.upper()) - 64
+    return index - 1

@@ -43,6 +43,8 @@ Decisions, so that nothing is guessed silently:
   here: the contracts report missing columns.
 - Workbook cells: dates become `2024-06-30` (or `2024-06-30T13:45:00` with a time),
   integral numbers `45474`, other numbers their shortest repr, booleans `true`/`false`.
+  A cached Excel error (`#N/A`, `#DIV/0!`...) becomes its text and is listed in
+  `RawTable.error_cells`, so the checks report it instead of seeing a blank.
   Parquet columns get the same forms; zoned timestamps become UTC (`...T13:45:00Z`).
 """
 
@@ -65,7 +67,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from csmetrics_cli.io.discover import Source, check_workbook, sheet_names, split_name
+from csmetrics_cli.io.discover import (
+    Source,
+    check_workbook,
+    excel_errors,
+    sheet_names,
+    split_name,
+)
 from csmetrics_cli.io.parse import normalise_header
 from csmetrics_cli.problems import Issue, fatal, make_issue
 
@@ -84,6 +92,8 @@ class RawTable:
     issues: list[Issue] = field(default_factory=list)
     encoding: str | None = None
     decimal: str = "."
+    # Workbook cells holding an Excel error (`#N/A`): column -> positions in `frame`.
+    error_cells: dict[str, list[int]] = field(default_factory=dict)
 
 
 def read_table(
@@ -927,6 +937,12 @@ def _read_workbook(source: Source, wanted: set[str] | None) -> RawTable:
             "unreadable_file", file=source.label, detail=str(exc) or type(exc).__name__
         ) from exc
     cells = pd.DataFrame({c: _cells_to_str(grid[c]) for c in grid.columns})
+    # calamine hands error cells over as blanks: put their error text back, and remember them.
+    errors = [e for e in excel_errors(source.path, sheet) if e[0] < len(cells)]
+    for row, col, text in errors:
+        if col >= len(cells.columns):
+            cells[len(cells.columns)] = pd.Series(None, index=cells.index, dtype=object)
+        cells.iat[row, col] = text
     filled = np.flatnonzero(cells.notna().any(axis=1).to_numpy())
     if not len(filled):
         raise fatal("empty_file", table=source.table, file=source.label)
@@ -936,7 +952,12 @@ def _read_workbook(source: Source, wanted: set[str] | None) -> RawTable:
     arrays = [
         pa.array(cells.iloc[body, i], type=pa.string(), from_pandas=True) for i in columns.keep
     ]
-    return _finish(source, columns, arrays, body + 1, [], None)
+    table = _finish(source, columns, arrays, body + 1, [], None)
+    for row, col, _text in errors:
+        name = columns.names[col] if col < len(columns.names) else None
+        if row > header and name is not None and name in table.frame.columns:
+            table.error_cells.setdefault(name, []).append(int(np.searchsorted(body, row)))
+    return table
 
 
 def _default_sheet(source: Source) -> str | int:
