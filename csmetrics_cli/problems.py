@@ -25,6 +25,8 @@ class ProblemType:
 
 
 # Row-level problems exclude only the row they are found on; fatal ones block the table.
+# Two are warnings that exclude nothing: duplicate_column, and unknown_customer (reported
+# once per table with the count and a few ids; the rows are kept).
 PROBLEMS: dict[str, ProblemType] = {
     p.code: p
     for p in [
@@ -167,8 +169,8 @@ PROBLEMS: dict[str, ProblemType] = {
         ),
         ProblemType(
             "unknown_customer",
-            "Unknown customer",
-            "customer_id '{value}' is not in the customers table",
+            "Unknown customers",
+            "{value} not in the customers table ({detail})",
             "add the customer to customers, or check the id's spelling and padding",
         ),
         ProblemType(

@@ -426,3 +426,27 @@ def test_excel_errors_are_row_problems_naming_the_error(capsys, case, expected):
         (row, col, f"'{col}' holds the Excel error {err}") for row, col, err in expected
     ]
     assert len(body["issues"]) == len(expected)  # no second issue for the same cell
+
+
+# ---------------------------------------------------------------- 9. unknown customers
+
+
+def test_unknown_customers_are_kept_and_reported_once(capsys):
+    folder = FIXTURES / "unknown_customers"
+    code, body = validate(capsys, folder)
+    assert code == 0
+    subs = table(body, "subscriptions")
+    # Only the impossible date (s10) is excluded; the seven unknown-customer rows are kept.
+    assert (subs["rows_read"], subs["rows_used"], subs["rows_excluded"]) == (10, 9, 1)
+    [warning] = [i for i in body["issues"] if i["code"] == "unknown_customer"]
+    assert (warning["table"], warning["row"], warning["column"], warning["excluded"]) == (
+        "subscriptions", None, "customer_id", False)  # fmt: skip
+    assert warning["message"] == (
+        "7 rows refer to customer_ids not in the customers table "
+        "(C9001, C9002, C9003, C9004, C9005, ...)"
+    )
+    assert "customers" in warning["hint"]
+    assert validate(capsys, folder, "--strict")[0] == 1
+    args = ["report", "-d", str(folder), "-p", "2024-06", "-f", "json", "--by", "plan"]
+    assert main(args) == 0
+    assert "internal error" not in capsys.readouterr().err

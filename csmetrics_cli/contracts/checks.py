@@ -199,9 +199,9 @@ def check_table(
         if col.unique and col.name in out:
             _flag_duplicates(out[col.name], col.name, rows)
     if schema.refers_to_customers and customer_ids is not None and "customer_id" in out:
-        ids = out["customer_id"]
-        unknown = ids.notna() & ~is_in(ids, customer_ids) & ~rows.bad
-        rows.flag(unknown, "unknown_customer", "customer_id", ids)
+        warning = _unknown_customers(out["customer_id"], customer_ids, rows)
+        if warning is not None:
+            rows.issues.append(warning)
 
     kept = out.loc[~rows.bad].reset_index(drop=True) if rows.bad.any() else out
     # Lines the reader could not split (malformed_row) were read and excluded too.
@@ -279,6 +279,31 @@ def _parse_column(
         )
         return mapped
     return text
+
+
+def _unknown_customers(ids: pd.Series, known: pd.Index, rows: _RowIssues) -> Issue | None:
+    """One warning for the kept rows whose customer_id is not in the customers table.
+
+    The rows stay (SPEC section 1): exports of different tools rarely agree to the day.
+    """
+    unknown = ids.notna() & ~is_in(ids, known) & ~rows.bad
+    count = int(unknown.sum())
+    if not count:
+        return None
+    distinct = ids[unknown].drop_duplicates()
+    sample = ", ".join(str(i) for i in distinct.head(5)) + (", ..." if len(distinct) > 5 else "")
+    refer = (
+        f"{count:,} rows refer to customer_ids" if count > 1 else "1 row refers to a customer_id"
+    )
+    return make_issue(
+        "unknown_customer",
+        table=rows.table,
+        file=rows.raw.source.label,
+        column="customer_id",
+        value=refer,
+        detail=sample,
+        excluded=False,
+    )
 
 
 def _flag_duplicates(ids: pd.Series, column: str, rows: _RowIssues) -> None:
