@@ -25,6 +25,8 @@ class ProblemType:
 
 
 # Row-level problems exclude only the row they are found on; fatal ones block the table.
+# Two are warnings that exclude nothing: duplicate_column, and unknown_customer (reported
+# once per table with the count and a few ids; the rows are kept).
 PROBLEMS: dict[str, ProblemType] = {
     p.code: p
     for p in [
@@ -61,6 +63,14 @@ PROBLEMS: dict[str, ProblemType] = {
             "File is not a readable table",
             "{file} could not be read as a table: {detail}",
             "check that it is a CSV, .csv.gz, .xlsx or .parquet export",
+            fatal=True,
+        ),
+        ProblemType(
+            "workbook_too_large",
+            "Workbook too large to read safely",
+            "{file} is too large to read safely: {detail}",
+            "Excel holds at most 32,767 characters in a cell: check the export, or save the "
+            "table as CSV",
             fatal=True,
         ),
         ProblemType(
@@ -122,6 +132,18 @@ PROBLEMS: dict[str, ProblemType] = {
             "remove text from the cell; currency symbols and thousands separators are fine",
         ),
         ProblemType(
+            "non_finite_number",
+            "Number not finite",
+            "'{value}' in '{column}' is not a finite number",
+            "use an ordinary amount: infinity, NaN and values beyond 1e308 cannot be counted",
+        ),
+        ProblemType(
+            "excel_error",
+            "Excel error in a cell",
+            "'{column}' holds the Excel error {value}",
+            "fix the formula in the workbook (or paste values), then export again",
+        ),
+        ProblemType(
             "unparseable_bool",
             "Yes/no value not understood",
             "'{value}' in '{column}' is not true/false",
@@ -147,8 +169,8 @@ PROBLEMS: dict[str, ProblemType] = {
         ),
         ProblemType(
             "unknown_customer",
-            "Unknown customer",
-            "customer_id '{value}' is not in the customers table",
+            "Unknown customers",
+            "{value} not in the customers table ({detail})",
             "add the customer to customers, or check the id's spelling and padding",
         ),
         ProblemType(

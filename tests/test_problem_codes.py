@@ -2,7 +2,8 @@
 
 tests/fixtures/problems/<code>/ holds the smallest export showing the problem. Row-level
 problems are reported by `csm validate --format json` with their row and column and exit 0
-(exit 1 with --strict); fatal ones exit 1 with a message naming the file.
+(exit 1 with --strict; the warnings keep their rows); fatal ones exit 1 with a message
+naming the file.
 """
 
 from __future__ import annotations
@@ -24,14 +25,18 @@ ROW_LEVEL = {
     "missing_value": ("subscriptions", 3, "start_date"),
     "unparseable_date": ("subscriptions", 3, "start_date"),
     "unparseable_number": ("subscriptions", 3, "mrr"),
+    "non_finite_number": ("subscriptions", 3, "mrr"),
+    "excel_error": ("subscriptions", 3, "mrr"),
     "unparseable_bool": ("subscriptions", 3, "renewed"),
     "negative_amount": ("subscriptions", 3, "mrr"),
     "duplicate_id": ("subscriptions", 3, "subscription_id"),
     "end_before_start": ("subscriptions", 3, "end_date"),
-    "unknown_customer": ("subscriptions", 3, "customer_id"),
+    "unknown_customer": ("subscriptions", None, "customer_id"),  # a warning; the row is kept
     "unknown_value": ("surveys", 3, "survey_type"),
     "score_out_of_range": ("surveys", 3, "score"),
 }
+# row-level codes that warn without excluding the row
+WARNINGS = {"duplicate_column", "unknown_customer"}
 # code -> a word the one-paragraph message must contain
 FATAL = {
     "missing_path": "nope",
@@ -40,6 +45,7 @@ FATAL = {
     "empty_file": "subscriptions.csv",
     "unreadable_file": "subscriptions.csv",
     "bad_encoding": "subscriptions.csv",
+    "workbook_too_large": "subscriptions.xlsx",
     "bad_config": "timezon",
     "missing_column": "did you mean 'Customer Ident'",
     "ambiguous_date_order": "date_order",
@@ -61,7 +67,7 @@ def test_row_level_code(code, capsys):
     assert found == [ROW_LEVEL[code]]
     table = next(t for t in body["tables"] if t["table"] == ROW_LEVEL[code][0])
     assert table["rows_read"] == table["rows_used"] + table["rows_excluded"]
-    assert table["rows_excluded"] == (0 if code == "duplicate_column" else 1)
+    assert table["rows_excluded"] == (0 if code in WARNINGS else 1)
     assert main(["validate", "-d", str(folder), "-f", "json", "--strict"]) == 1
 
 

@@ -17,7 +17,13 @@ import pyarrow.compute as pc
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.schema import SCHEMAS, Column, TableSchema
-from csmetrics_cli.io.parse import normalise_header, parse_bools, parse_dates, parse_numbers
+from csmetrics_cli.io.parse import (
+    non_finite_numbers,
+    normalise_header,
+    parse_bools,
+    parse_dates,
+    parse_numbers,
+)
 from csmetrics_cli.io.readers import RawTable
 from csmetrics_cli.problems import Issue, closest, fatal, make_issue
 
@@ -53,29 +59,43 @@ def is_in(values: pd.Series, allowed: pd.Index | Iterable[str]) -> pd.Series:
 
 
 def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str, str]:
-    """Raw header -> canonical name: config mapping first, then exact names, then aliases."""
+    """Raw header -> canonical name: config mapping first, then exact names, then aliases.
+
+    Other headers keep their normalised name; one that would take a name already given to
+    another header (a csm.toml mapping wins over a column already called so) becomes
+    `<name> (original)`, an extra column. The names returned are unique.
+    """
     configured = {
         normalise_header(src): canon for canon, src in config.columns.get(schema.name, {}).items()
     }
     by_alias = {alias: c.name for c in schema.columns for alias in c.aliases}
     names = set(schema.column_names)
     mapping: dict[str, str] = {}
-    taken: set[str] = set()
+    taken: dict[str, str] = {}  # canonical name -> the header that has it
     # Exact canonical names win over aliases, so `id` + `customer_id` both map sensibly.
+    normalised = {header: normalise_header(header) for header in raw.frame.columns}
     ordered = sorted(
-        raw.frame.columns,
-        key=lambda h: (
-            0 if normalise_header(h) in configured else 1 if normalise_header(h) in names else 2
-        ),
+        normalised,
+        key=lambda h: 0 if normalised[h] in configured else 1 if normalised[h] in names else 2,
     )
     for header in ordered:
-        norm = normalise_header(header)
+        norm = normalised[header]
         canon = configured.get(norm) or (norm if norm in names else by_alias.get(norm))
         if canon and canon not in taken:
             mapping[header] = canon
-            taken.add(canon)
+            taken[canon] = header
         else:
             mapping[header] = norm
+    used = set(taken)
+    for header in ordered:
+        name = mapping[header]
+        if taken.get(name) == header:
+            continue
+        name = name or header  # a header of symbols only (`#`) keeps its own name
+        while name in used:
+            name += " (original)"
+        mapping[header] = name
+        used.add(name)
     return mapping
 
 
@@ -147,7 +167,6 @@ def check_table(
     schema = SCHEMAS[raw.source.table]
     mapping = map_headers(raw, schema, config)
     frame = raw.frame.rename(columns=mapping)
-    frame = frame.loc[:, ~frame.columns.duplicated()]
     for column, value in config.defaults.get(schema.name, {}).items():
         if column not in frame.columns:  # e.g. survey_type = "nps" for a one-survey export
             frame[column] = str(value)
@@ -162,27 +181,29 @@ def check_table(
         raise _missing_column(raw, schema, "date")
 
     rows = _RowIssues(raw, schema.name)
-    out = pd.DataFrame(index=frame.index)
+    frame, blanked = _flag_excel_errors(raw, frame, mapping, schema, rows)
+    parsed: dict[str, pd.Series] = {}
     for col in schema.columns:
         if col.name not in present:
             continue
         text = frame[col.name]  # the reader has trimmed cells and made blanks missing
         if col.not_blank:
-            rows.flag(text.isna(), "missing_value", col.name)
-        out[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
-    for extra in [c for c in frame.columns if c not in set(schema.column_names)]:
-        out[extra] = frame[extra]
+            rows.flag(text.isna() & ~blanked.get(col.name, False), "missing_value", col.name)
+        parsed[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
+    # One concat, not a column insert per extra: inserts make wide exports quadratic.
+    extras = ~frame.columns.isin(schema.column_names)
+    out = pd.concat([pd.DataFrame(parsed, index=frame.index), frame.loc[:, extras]], axis=1)
 
     _table_rules(out, schema.name, rows, config)
     for col in schema.columns:
         if col.unique and col.name in out:
             _flag_duplicates(out[col.name], col.name, rows)
     if schema.refers_to_customers and customer_ids is not None and "customer_id" in out:
-        ids = out["customer_id"]
-        unknown = ids.notna() & ~is_in(ids, customer_ids) & ~rows.bad
-        rows.flag(unknown, "unknown_customer", "customer_id", ids)
+        warning = _unknown_customers(out["customer_id"], customer_ids, rows)
+        if warning is not None:
+            rows.issues.append(warning)
 
-    kept = out.loc[~rows.bad].reset_index(drop=True)
+    kept = out.loc[~rows.bad].reset_index(drop=True) if rows.bad.any() else out
     # Lines the reader could not split (malformed_row) were read and excluded too.
     unsplit = sum(1 for i in raw.issues if i.excluded and i.row is not None)
     return CheckedTable(
@@ -191,6 +212,36 @@ def check_table(
         rows_excluded=int(rows.bad.sum()) + unsplit,
         issues=[*raw.issues, *rows.issues],
     )
+
+
+# The errors Excel caches in a cell whose formula failed.
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                "#GETTING_DATA", "#SPILL!", "#CALC!")  # fmt: skip
+_TYPED = ("date", "timestamp", "number", "bool")
+
+
+def _flag_excel_errors(
+    raw: RawTable, frame: pd.DataFrame, mapping: dict[str, str], schema: TableSchema,
+    rows: _RowIssues,
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:  # fmt: skip
+    """Exclude rows with an Excel error: any workbook error cell, or the error's text in a
+    date/number/bool column. There the cell is blanked, so that no other check reports it;
+    the blanked cells are returned by column."""
+    typed = {c.name for c in schema.columns if c.kind in _TYPED and c.name in frame.columns}
+    for header, positions in raw.error_cells.items():
+        name = mapping.get(header, header)
+        if name not in typed:
+            mask = np.zeros(len(frame), dtype=bool)
+            mask[positions] = True
+            rows.flag(mask, "excel_error", name, frame[name])
+    blanked: dict[str, pd.Series] = {}
+    for name in sorted(typed, key=schema.column_names.index):
+        hit = is_in(frame[name], EXCEL_ERRORS)
+        if hit.any():
+            rows.flag(hit, "excel_error", name, frame[name])
+            frame[name] = frame[name].mask(hit)
+            blanked[name] = hit
+    return frame, blanked
 
 
 def _parse_column(
@@ -204,6 +255,11 @@ def _parse_column(
         return parsed.values
     if col.kind == "number":
         numbers, bad = parse_numbers(text, decimal=raw.decimal)
+        if bad.any():
+            infinite = pd.Series(False, index=text.index)
+            infinite[bad] = non_finite_numbers(text[bad], decimal=raw.decimal)
+            rows.flag(infinite, "non_finite_number", col.name, text)
+            bad &= ~infinite
         rows.flag(bad, "unparseable_number", col.name, text)
         if col.non_negative:
             rows.flag((numbers < 0).fillna(False) & ~bad, "negative_amount", col.name, text)
@@ -223,6 +279,31 @@ def _parse_column(
         )
         return mapped
     return text
+
+
+def _unknown_customers(ids: pd.Series, known: pd.Index, rows: _RowIssues) -> Issue | None:
+    """One warning for the kept rows whose customer_id is not in the customers table.
+
+    The rows stay (SPEC section 1): exports of different tools rarely agree to the day.
+    """
+    unknown = ids.notna() & ~is_in(ids, known) & ~rows.bad
+    count = int(unknown.sum())
+    if not count:
+        return None
+    distinct = ids[unknown].drop_duplicates()
+    sample = ", ".join(str(i) for i in distinct.head(5)) + (", ..." if len(distinct) > 5 else "")
+    refer = (
+        f"{count:,} rows refer to customer_ids" if count > 1 else "1 row refers to a customer_id"
+    )
+    return make_issue(
+        "unknown_customer",
+        table=rows.table,
+        file=rows.raw.source.label,
+        column="customer_id",
+        value=refer,
+        detail=sample,
+        excluded=False,
+    )
 
 
 def _flag_duplicates(ids: pd.Series, column: str, rows: _RowIssues) -> None:
@@ -254,7 +335,7 @@ def _table_rules(out: pd.DataFrame, table: str, rows: _RowIssues, config: Config
             out["resolved_at"].dt.strftime("%Y-%m-%d"),
         )
     elif table == "surveys":
-        default_max = out["survey_type"].map(DEFAULT_SCALE)
+        default_max = out["survey_type"].map(DEFAULT_SCALE).astype("float64")
         scale = out["scale_max"].fillna(default_max) if "scale_max" in out else default_max
         out["scale_max"] = scale.astype("float64")
         rows.flag(
@@ -277,7 +358,9 @@ def _derive_mrr(out: pd.DataFrame, rows: _RowIssues) -> None:
     mrr = out["mrr"] if "mrr" in out else pd.Series(np.nan, index=out.index, dtype="float64")
     if {"amount", "interval"} <= set(out.columns):
         count = out["interval_count"].fillna(1) if "interval_count" in out else 1.0
-        per_month = out["amount"] / (out["interval"].map(MONTHS_PER_INTERVAL) * count)
+        # astype: mapping an empty column gives strings, and a header-only table is valid.
+        months = out["interval"].map(MONTHS_PER_INTERVAL).astype("float64")
+        per_month = out["amount"] / (months * count)
         mrr = mrr.fillna(per_month.replace([np.inf, -np.inf], np.nan))
     rows.flag(mrr.isna() & ~pd.Series(rows.bad), "missing_value", "mrr")
     out["mrr"] = mrr.astype("float64")

@@ -25,7 +25,8 @@ Numbers (`parse_numbers`): currency symbols and codes, `%` (12% is 12), spaces, 
 spaces and apostrophes as thousands separators, a leading or trailing minus and accounting
 parentheses are accepted. With `decimal="."`, `1,200` is 1200 and `1.200` is 1.2; a value
 that can only be decimal-comma (`1,5`, `0,125`, `1.200,00`, `1.200.000`) is read so; with
-`decimal=","` the roles swap.
+`decimal=","` the roles swap. Numbers are finite: `inf`, `nan` and values beyond float64
+(`1e309`) are bad, and `non_finite_numbers` picks them out for their own problem code.
 """
 
 from __future__ import annotations
@@ -333,11 +334,36 @@ _DECIMAL_COMMA = r"^\d*,\d+$"
 _FAST_NUMBER = r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$"
 
 
+_NON_FINITE = r"(?i)^[-+−]?\s*(?:inf(?:inity)?|nan)$"
+
+
 def parse_numbers(values: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
-    """Parse amounts like `1,200.50`, `$1,200.00`, `1.200,00 EUR`, `(5.00)`; returns values, bad."""
+    """Parse amounts like `1,200.50`, `$1,200.00`, `1.200,00 EUR`, `(5.00)`; returns values, bad.
+
+    Values are always finite: `1e309` (beyond float64), `inf` and `nan` are bad, and
+    `non_finite_numbers` tells them apart from text that is no number at all.
+    """
+    text = _text(values)
+    present = _mask(pc.is_valid(text))
+    out = _raw_numbers(text, decimal)
+    out[np.isinf(out)] = np.nan
+    index = values.index
+    return pd.Series(out, index=index, dtype="float64"), pd.Series(
+        present & np.isnan(out), index=index
+    )
+
+
+def non_finite_numbers(values: pd.Series, *, decimal: str = ".") -> pd.Series:
+    """True where a cell is a number that is not finite: `inf`, `-Infinity`, `NaN`, `1e309`."""
+    text = _text(values)
+    named = _mask(pc.match_substring_regex(text, _NON_FINITE))
+    return pd.Series(named | np.isinf(_raw_numbers(text, decimal)), index=values.index)
+
+
+def _raw_numbers(text: pa.Array, decimal: str) -> np.ndarray:
+    """The numbers of trimmed cells as float64, overflowing ones as +-inf; NaN when not one."""
     if decimal not in (".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
-    text = _text(values)
     present = _mask(pc.is_valid(text))
     out = np.full(len(text), np.nan)
     fast = _mask(pc.match_substring_regex(text, _FAST_NUMBER if decimal == "." else r"^[-+]?\d+$"))
@@ -346,10 +372,7 @@ def parse_numbers(values: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, 
     slow = np.flatnonzero(present & ~fast)
     if len(slow):
         out[slow] = _parse_amounts(text.take(pa.array(slow)), decimal)
-    index = values.index
-    return pd.Series(out, index=index, dtype="float64"), pd.Series(
-        present & np.isnan(out), index=index
-    )
+    return out
 
 
 def _parse_amounts(text: pa.Array, decimal: str) -> np.ndarray:

@@ -15,7 +15,9 @@ Decisions, so that nothing is guessed silently:
   cp1252; bytes valid in neither are fatal `bad_encoding` (no latin-1 fallback, which would
   turn any unknown encoding into mojibake). `encoding=` overrides the detection.
 - Files starting with the gzip signature are decompressed whatever their name. A zip or
-  Parquet file under a text name, or NUL bytes anywhere, are fatal `unreadable_file`.
+  Parquet file under a text name, or NUL bytes anywhere, are fatal `unreadable_file`; with
+  an explicit encoding the NUL check applies to the decoded text, so UTF-16 without a BOM
+  reads with `encoding="utf-16-le"` (the NUL message's hint says so).
 - Delimiter: sniffed among `,` `;` tab `|` from the first lines (`.tsv` is always tab).
 - Quotes follow the usual CSV rule: a quote opens a quoted value only at the start of a
   field; inside one, `""` is a literal quote and a lone quote closes it. A quote inside an
@@ -27,7 +29,10 @@ Decisions, so that nothing is guessed silently:
   the scan reports it.
 - A line with the wrong number of fields is excluded and reported (`malformed_row`, with its
   line number). A quote that is never closed would swallow the lines after it: its line is
-  reported instead and reading resumes on the next line, so no line vanishes.
+  reported instead and reading resumes on the next line, so no line vanishes. A quote is
+  taken as never closed when its record spans lines but does not fit the header, when its
+  value runs to the end of the file, or when its value would span more than
+  `MAX_QUOTED_LINES` lines or `MAX_QUOTED_CHARS` characters (no plausible cell does).
 - Duplicate header names (compared as `normalise_header` keys): the first keeps its name,
   later ones become `name_2`, `name_3`... with a `duplicate_column` issue. A blank header
   cell becomes `column_<position>`, and is dropped when its column holds no value at all.
@@ -38,6 +43,8 @@ Decisions, so that nothing is guessed silently:
   here: the contracts report missing columns.
 - Workbook cells: dates become `2024-06-30` (or `2024-06-30T13:45:00` with a time),
   integral numbers `45474`, other numbers their shortest repr, booleans `true`/`false`.
+  A cached Excel error (`#N/A`, `#DIV/0!`...) becomes its text and is listed in
+  `RawTable.error_cells`, so the checks report it instead of seeing a blank.
   Parquet columns get the same forms; zoned timestamps become UTC (`...T13:45:00Z`).
 """
 
@@ -60,7 +67,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from csmetrics_cli.io.discover import Source, sheet_names, split_name
+from csmetrics_cli.io.discover import (
+    Source,
+    check_workbook,
+    excel_errors,
+    sheet_names,
+    split_name,
+)
 from csmetrics_cli.io.parse import normalise_header
 from csmetrics_cli.problems import Issue, fatal, make_issue
 
@@ -79,6 +92,8 @@ class RawTable:
     issues: list[Issue] = field(default_factory=list)
     encoding: str | None = None
     decimal: str = "."
+    # Workbook cells holding an Excel error (`#N/A`): column -> positions in `frame`.
+    error_cells: dict[str, list[int]] = field(default_factory=dict)
 
 
 def read_table(
@@ -175,20 +190,35 @@ def _finish(
     encoding: str | None,
 ) -> RawTable:
     """Assemble the RawTable, dropping nameless columns that hold nothing."""
-    data: dict[str, pd.Series] = {}
+    names: list[str] = []
+    kept: list[pa.Array | pa.ChunkedArray] = []
     for index, values in zip(cols.keep, arrays, strict=True):
         if index in cols.nameless and values.null_count == len(values):
             continue
-        data[cols.names[index]] = pd.Series(values.to_pandas(), dtype="str")
-    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+        names.append(cols.names[index])
+        kept.append(values)
+    # One conversion of the whole table: a pandas Series per column costs too much when an
+    # export has thousands of columns.
+    if kept:
+        frame = pa.table(kept, names=names).to_pandas(types_mapper=_as_str)
+    else:
+        frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
     return RawTable(
         source=source,
         frame=frame,
         rows=np.asarray(rows, dtype=np.int64),
         issues=cols.issues + issues,
         encoding=encoding,
-        decimal=_detect_decimal(frame),
+        decimal=_detect_decimal(kept),
     )
+
+
+_STR = pd.Series(dtype="str").dtype
+
+
+def _as_str(kind: pa.DataType) -> Any:
+    """types_mapper for to_pandas: arrow strings become the pandas "str" dtype."""
+    return _STR if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
 
 
 _EDGE = r"[^\d.,]{0,6}"
@@ -201,13 +231,14 @@ _POINT_DECIMAL = re.compile(
 )
 
 
-def _detect_decimal(frame: pd.DataFrame, sample: int = 2000) -> str:
+def _detect_decimal(arrays: Sequence[pa.Array | pa.ChunkedArray], sample: int = 2000) -> str:
     """ "," when the first rows hold more unmistakable decimal-comma numbers than decimal points."""
-    head = frame.head(sample)
-    if head.empty or not len(head.columns):
+    heads = [values.slice(0, sample) for values in arrays]
+    chunks = [c for h in heads for c in (h.chunks if isinstance(h, pa.ChunkedArray) else [h])]
+    if not chunks:
         return "."
-    values = pd.concat([head[c] for c in head.columns], ignore_index=True).dropna()
-    values = values.astype("str")
+    joined = pa.chunked_array([pc.cast(c, pa.large_string()) for c in chunks]).drop_null()
+    values = pd.Series(joined.to_numpy(zero_copy_only=False), dtype="str")
     commas = int(values.str.fullmatch(_COMMA_DECIMAL).sum())
     points = int(values.str.fullmatch(_POINT_DECIMAL).sum())
     return "," if commas > points else "."
@@ -223,8 +254,13 @@ def _read_text(
     raw = _file_bytes(source)
     if _blank(raw):
         raise fatal("empty_file", table=source.table, file=source.label)
-    _refuse_binary(raw, source)
+    # With --encoding the NUL check waits for the decoded text: UTF-16 has NUL bytes.
+    _refuse_binary(raw, source, nul_bytes=encoding is None)
     data, used = _to_utf8(raw, encoding, source)
+    if encoding is not None and b"\0" in data:
+        detail = f"NUL characters when decoded as {encoding} (offset {data.index(0)})"
+        hint = f"check --encoding: the file does not look like {encoding} text"
+        raise fatal("unreadable_file", file=source.label, detail=detail, hint=hint)
     if _blank(data):
         raise fatal("empty_file", table=source.table, file=source.label)
     text = _Text.of(data)
@@ -251,17 +287,23 @@ def _file_bytes(source: Source) -> bytes:
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def _refuse_binary(raw: bytes, source: Source) -> None:
-    """Fatal unreadable_file for content that is clearly not text."""
-    detail = None
+_NUL_HINT = (
+    "check that it is a CSV, .csv.gz, .xlsx or .parquet export; UTF-16 text without a "
+    "byte-order mark needs --encoding utf-16-le (or utf-16-be, or encoding in csm.toml)"
+)
+
+
+def _refuse_binary(raw: bytes, source: Source, *, nul_bytes: bool = True) -> None:
+    """Fatal unreadable_file for content that is clearly not text (NUL bytes if asked)."""
+    detail, hint = None, None
     if raw.startswith(b"PK\x03\x04"):
         detail = "it is a zip archive (an Excel workbook? name it .xlsx)"
     elif raw.startswith(b"PAR1"):
         detail = "it is a Parquet file (name it .parquet)"
-    elif not raw.startswith(_BOMS[1:]) and b"\0" in raw:
-        detail = f"binary content (NUL byte at offset {raw.index(0)})"
+    elif nul_bytes and not raw.startswith(_BOMS[1:]) and b"\0" in raw:
+        detail, hint = f"binary content (NUL byte at offset {raw.index(0)})", _NUL_HINT
     if detail is not None:
-        raise fatal("unreadable_file", file=source.label, detail=detail)
+        raise fatal("unreadable_file", file=source.label, detail=detail, hint=hint)
 
 
 def _to_utf8(raw: bytes, encoding: str | None, source: Source) -> tuple[bytes, str]:
@@ -394,7 +436,8 @@ def _fast_parse(
     assert head.header is not None
     offset = int(head.end[head.header]) + 1
     # pyarrow also ends lines at a lone CR, which the scan (and editors) keep as text.
-    if _lone_cr(text, offset):
+    # It also accepts a quote left open on the last line, which the scan reports.
+    if _lone_cr(text, offset) or _open_at_end(text, delimiter):
         return None
     read = _arrow_read(text, offset, delimiter, columns, threads=True)
     if read is not None and read[1]:
@@ -421,6 +464,8 @@ def _fast_parse(
     ]
     rows = np.delete(lines, rejected)
     arrays = [_clean(table.column(i), ascii_only=text.ascii_only) for i in range(len(columns.keep))]
+    if any(_longest(values) > MAX_QUOTED_CHARS for values in arrays):
+        return None  # the scan decides whether an over-long value is a stray quote
     blank = _blank_rows(arrays)
     if blank.any():
         # With columns left unread, a row blank here may hold values elsewhere.
@@ -457,6 +502,21 @@ def _arrow_read(
         return pacsv.read_csv(body, *options), invalid
     except pa.ArrowException:
         return None
+
+
+def _open_at_end(text: _Text, delimiter: str) -> bool:
+    """True when the last line leaves a quoted value open."""
+    start = text.data.rfind(b"\n", 0, text.end) + 1
+    if text.data.find(b'"', start, text.end) < 0:
+        return False
+    state = _quote_events(text.buf[start:], ord(delimiter)).with_resets([])
+    return bool(len(state.after) and state.after[-1])
+
+
+def _longest(values: pa.Array | pa.ChunkedArray) -> int:
+    """Length in characters of the longest value (0 when all are missing)."""
+    longest = pc.max(pc.utf8_length(values)).as_py()
+    return int(longest or 0)
 
 
 def _lone_cr(text: _Text, offset: int) -> bool:
@@ -520,19 +580,31 @@ def _careful_parse(text: _Text, scan: _Scan, columns: _Columns, source: Source) 
             table=source.table,
             file=source.label,
             row=int(scan.line[i]),
-            detail="unclosed quote" if scan.stray[i] else _count_detail(width, scan.fields[i]),
+            detail=(
+                scan.reasons[int(scan.end[i])]
+                if scan.stray[i]
+                else _count_detail(width, scan.fields[i])
+            ),
         )
         for i in np.flatnonzero(bad)
     ]
     separators = scan.separators(good, width)
     data = pa.py_buffer(text.data)
-    arrays = [
-        _clean(
-            _unquote(_slices(data, *scan.column(good, separators, j))), ascii_only=text.ascii_only
-        )
-        for j in columns.keep
-    ]
+    arrays: list[pa.Array | pa.ChunkedArray] = []
+    # Columns are cut in groups of about a million cells: one pass per column would make
+    # a wide export slow, one pass for the whole table would take too much memory.
+    group = max(1, _GROUP_CELLS // max(len(good), 1))
+    for first in range(0, len(columns.keep), group):
+        chosen = columns.keep[first : first + group]
+        bounds = [scan.column(good, separators, j) for j in chosen]
+        starts = np.concatenate([b[0] for b in bounds])
+        ends = np.concatenate([b[1] for b in bounds])
+        cells = _clean(_unquote(_slices(data, starts, ends)), ascii_only=text.ascii_only)
+        arrays += [cells.slice(k * len(good), len(good)) for k in range(len(chosen))]
     return _Parsed(columns, arrays, scan.line[good].astype(np.int64), issues)
+
+
+_GROUP_CELLS = 1 << 20
 
 
 def _count_detail(expected: int, found: int) -> str:
@@ -574,6 +646,11 @@ def _unquote(values: pa.Array) -> pa.Array:
 
 _NEWLINE, _QUOTE, _CR = 10, 34, 13
 
+# The largest quoted value csm believes is a cell, not a stray quote swallowing the lines
+# after it (see docs/decisions.md). Excel holds at most 32,767 characters in a cell.
+MAX_QUOTED_LINES = 1_000
+MAX_QUOTED_CHARS = 100_000
+
 
 @dataclass
 class _Scan:
@@ -593,6 +670,7 @@ class _Scan:
     stray: np.ndarray
     delims: np.ndarray
     header: int | None
+    reasons: dict[int, str] = field(default_factory=dict)  # cut record's end -> why
 
     def lines_in(self, record: int) -> int:
         """How many extra lines record `record` spans beyond its first."""
@@ -628,14 +706,14 @@ def _scan(buf: np.ndarray, delimiter: int) -> _Scan:
     delims = np.flatnonzero(buf == delimiter)
     quotes = _quote_events(buf, delimiter)
     solid = _solid_mask(delimiter)[buf]
-    resets: list[int] = []
+    resets: dict[int, str] = {}  # newline (or end of data) -> why the quote was cut there
     while True:
-        state = quotes.with_resets(resets)
+        state = quotes.with_resets(list(resets))
         scan = _records(buf, newlines, line_starts, delims, state, resets, solid)
-        cut = _first_runaway(scan)
+        cut = _first_runaway(scan, state, buf, newlines)
         if cut is None:
             return scan
-        resets.append(int(newlines[scan.line[cut] - 1]))
+        resets[cut[0]] = cut[1]
 
 
 @dataclass
@@ -692,6 +770,25 @@ class _QuoteState:
         flags = np.append(np.tile([False, True], len(opened)), False)
         return np.repeat(flags, np.diff(bounds))
 
+    def spans(
+        self, buf: np.ndarray, newlines: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every quoted value: (opening quote's byte, lines spanned, characters, closed)."""
+        inside = self.after
+        before = np.concatenate([[False], inside[:-1]])
+        opens = np.flatnonzero(inside & ~before)
+        ends = np.flatnonzero(~inside & before)
+        starts = self.keys[opens] // 2
+        stops = np.full(len(opens), len(buf), dtype=np.int64)
+        stops[: len(ends)] = self.keys[ends] // 2
+        closed = np.arange(len(opens)) < len(ends)
+        lines = np.searchsorted(newlines, stops) - np.searchsorted(newlines, starts) + 1
+        chars = stops - starts - 1
+        # Count characters, not UTF-8 bytes, only where the bytes alone exceed the limit.
+        for k in np.flatnonzero(closed & (lines <= MAX_QUOTED_LINES) & (chars > MAX_QUOTED_CHARS)):
+            chars[k] = int(np.count_nonzero((buf[starts[k] + 1 : stops[k]] & 0xC0) != 0x80))
+        return starts, lines, chars, closed
+
     def literal(self) -> np.ndarray:
         """Positions of quote runs holding a quote that belongs to a value.
 
@@ -744,7 +841,7 @@ def _records(
     line_starts: np.ndarray,
     delims: np.ndarray,
     quotes: _QuoteState,
-    resets: list[int],
+    resets: dict[int, str],
     solid: np.ndarray,
 ) -> _Scan:
     """Records of `buf` given its quote events."""
@@ -766,23 +863,62 @@ def _records(
         last_line=np.searchsorted(line_starts, end, side="right"),
         fields=counts + 1,
         content=content,
-        stray=np.isin(end, np.asarray(resets, dtype=np.int64)),
+        stray=np.isin(end, np.fromiter(resets, dtype=np.int64, count=len(resets))),
+        reasons=resets,
         delims=outer,
         header=int(filled[0]) if len(filled) else None,
     )
 
 
-def _first_runaway(scan: _Scan) -> int | None:
-    """First multi-line record that does not fit the header: an unclosed quote."""
+def _first_runaway(
+    scan: _Scan, state: _QuoteState, buf: np.ndarray, newlines: np.ndarray
+) -> tuple[int, str] | None:
+    """Where to cut the first record broken by an unclosed quote, and why.
+
+    A quote is taken as unclosed when its record spans lines but does not fit the header,
+    when its value runs to the end of the data, or when its value would span more than
+    MAX_QUOTED_LINES lines or MAX_QUOTED_CHARS characters. The record is cut at the end
+    of its first line (the newline, or the end of the data), so that every later line is
+    read again; a record already cut is not cut again.
+    """
     if scan.header is None:
         return None
     multi = scan.last_line > scan.line
-    if multi[scan.header] and scan.header == len(scan.start) - 1:
-        return scan.header
     width = scan.fields[scan.header]
-    after = np.arange(len(scan.start)) > scan.header
-    runaway = np.flatnonzero(after & multi & scan.content & (scan.fields != width))
-    return int(runaway[0]) if len(runaway) else None
+    broken = multi & scan.content & (scan.fields != width)
+    broken[: scan.header + 1] = False
+    # A header that swallows every line after it is broken too.
+    broken[scan.header] = bool(multi[scan.header]) and scan.header == len(scan.start) - 1
+    reasons: dict[int, str] = {}
+    starts, lines, chars, closed = state.spans(buf, newlines)
+    implausible = np.flatnonzero(~closed | (lines > MAX_QUOTED_LINES) | (chars > MAX_QUOTED_CHARS))
+    owners = np.searchsorted(scan.end, starts[implausible])
+    live = ~scan.stray[owners]
+    for k, owner in zip(implausible[live][:1], owners[live][:1], strict=True):
+        broken[owner] = True
+        reasons[int(owner)] = _runaway_detail(bool(closed[k]), int(lines[k]), int(chars[k]))
+    found = np.flatnonzero(broken & ~scan.stray)
+    if not len(found):
+        return None
+    first = int(found[0])
+    line = int(scan.line[first])
+    at = int(newlines[line - 1]) if line - 1 < len(newlines) else len(buf)
+    return at, reasons.get(first, "unclosed quote")
+
+
+def _runaway_detail(closed: bool, lines: int, chars: int) -> str:
+    """Why a quoted value was judged unclosed, for the malformed_row message."""
+    if not closed:
+        return "unclosed quote (the quoted value runs to the end of the file)"
+    if lines > MAX_QUOTED_LINES:
+        return (
+            f"unclosed quote (the quoted value would span {lines:,} lines; "
+            f"a cell may span at most {MAX_QUOTED_LINES:,})"
+        )
+    return (
+        f"unclosed quote (the quoted value would be {chars:,} characters long; "
+        f"a cell may hold at most {MAX_QUOTED_CHARS:,})"
+    )
 
 
 # ---------------------------------------------------------------- workbooks
@@ -791,6 +927,7 @@ def _first_runaway(scan: _Scan) -> int | None:
 def _read_workbook(source: Source, wanted: set[str] | None) -> RawTable:
     """Read one sheet with calamine; cells become the package's string forms."""
     sheet = source.sheet if source.sheet is not None else _default_sheet(source)
+    check_workbook(source.path, label=source.label)
     try:
         grid = pd.read_excel(
             source.path, sheet_name=sheet, header=None, dtype=object, engine="calamine"
@@ -800,6 +937,12 @@ def _read_workbook(source: Source, wanted: set[str] | None) -> RawTable:
             "unreadable_file", file=source.label, detail=str(exc) or type(exc).__name__
         ) from exc
     cells = pd.DataFrame({c: _cells_to_str(grid[c]) for c in grid.columns})
+    # calamine hands error cells over as blanks: put their error text back, and remember them.
+    errors = [e for e in excel_errors(source.path, sheet) if e[0] < len(cells)]
+    for row, col, text in errors:
+        if col >= len(cells.columns):
+            cells[len(cells.columns)] = pd.Series(None, index=cells.index, dtype=object)
+        cells.iat[row, col] = text
     filled = np.flatnonzero(cells.notna().any(axis=1).to_numpy())
     if not len(filled):
         raise fatal("empty_file", table=source.table, file=source.label)
@@ -809,7 +952,12 @@ def _read_workbook(source: Source, wanted: set[str] | None) -> RawTable:
     arrays = [
         pa.array(cells.iloc[body, i], type=pa.string(), from_pandas=True) for i in columns.keep
     ]
-    return _finish(source, columns, arrays, body + 1, [], None)
+    table = _finish(source, columns, arrays, body + 1, [], None)
+    for row, col, _text in errors:
+        name = columns.names[col] if col < len(columns.names) else None
+        if row > header and name is not None and name in table.frame.columns:
+            table.error_cells.setdefault(name, []).append(int(np.searchsorted(body, row)))
+    return table
 
 
 def _default_sheet(source: Source) -> str | int:
