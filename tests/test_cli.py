@@ -434,3 +434,22 @@ def test_health_csv_is_an_at_risk_list_a_csm_can_work_from(capsys, tmp_path):
     assert [r["customer_id"] for r in csv.DictReader(io.StringIO(out))] == ["B"]
     code, _, err = run(capsys, "health", "-d", str(folder), "-p", "2024-06", "--by", "ownr")
     assert code == 2 and "did you mean 'owner'" in err
+
+
+def test_rows_of_unknown_customers_count_overall_and_in_their_own_segment(capsys, tmp_path):
+    folder = write_tables(tmp_path, customers="""
+        customer_id,plan
+        A,pro
+    """, subscriptions="""
+        subscription_id,customer_id,mrr,start_date
+        s1,A,100,2024-01-01
+        s2,LATE,40,2024-06-10
+    """)  # fmt: skip
+    code, out, err = run(capsys, "report", "-d", str(folder), "-p", "2024-06", "-f", "json",
+                         "--by", "plan", "--metrics", "mrr,customers_end")  # fmt: skip
+    assert code == 0
+    mrr = {m["segment"]: m["value"] for m in json.loads(out)["metrics"] if m["id"] == "mrr"}
+    assert mrr == {None: 140, "pro": 100, "(unknown customer)": 40}
+    assert "LATE" in err and err.count("not in the customers table") == 1
+    code, _, _ = run(capsys, "report", "-d", str(folder), "-p", "2024-06", "--strict")
+    assert code == 1
