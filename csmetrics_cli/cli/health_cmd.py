@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -64,7 +66,7 @@ def health(
         body["horizon_months"] = months
         common.report_issues(ds, strict=False)
         if as_json:
-            print(json.dumps(body, indent=2))
+            print(json.dumps(body, indent=2, allow_nan=False))
         else:
             _print_backtest(body)
         return
@@ -77,7 +79,7 @@ def health(
         frame = frame.head(top)
     common.report_issues(ds, strict=False)
     if as_json:
-        print(json.dumps(_records(frame, str(day), model), indent=2))
+        print(json.dumps(_records(frame, str(day), model), indent=2, allow_nan=False))
     else:
         _print_customers(frame, str(day))
 
@@ -85,8 +87,13 @@ def health(
 def _records(frame: pd.DataFrame, day: str, model: HealthModel) -> dict[str, Any]:
     from csmetrics_cli.health.model import COMPONENTS
 
-    def num(v: float) -> float | None:
-        return None if v != v else float(v)
+    def num(v: object) -> float | None:
+        """A finite float, else None (strict JSON has no NaN or Infinity)."""
+        f = float(v) if isinstance(v, numbers.Real) else math.nan
+        return f if math.isfinite(f) else None
+
+    def text(v: object) -> str | None:
+        return v if isinstance(v, str) else None
 
     customers = []
     for r in frame.rename_axis("customer_id").reset_index().to_dict("records"):
@@ -95,8 +102,9 @@ def _records(frame: pd.DataFrame, day: str, model: HealthModel) -> dict[str, Any
             {
                 "customer_id": r["customer_id"],
                 "score": num(r["score"]),
-                "band": r["band"],
-                "mrr": float(r["mrr"]),
+                "band": text(r["band"]),
+                "unscored_reason": text(r.get("unscored_reason")),
+                "mrr": num(r["mrr"]),
                 "components": components,
             }
         )

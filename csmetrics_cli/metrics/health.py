@@ -41,12 +41,17 @@ def _detail(band: str | None) -> Callable[[Context], pd.DataFrame]:
     def detail(ctx: Context) -> pd.DataFrame:
         rows = scored(ctx)
         rows = rows if band is None else rows[rows["band"] == band]
-        return rows.sort_values("score")[["period", "customer_id", "score", "band", "mrr"]]
+        columns = ["period", "customer_id", "score", "band", "mrr", "unscored_reason"]
+        return rows.sort_values("score")[columns]
 
     return detail
 
 
 def _counts(ctx: Context) -> pd.DataFrame:
+    """Per (period, segment): score sum, scored, band counts, unscored, paying, at-risk MRR.
+
+    healthy + needs_attention + at_risk + unscored = paying (customers_end).
+    """
     rows = scored(ctx)
     rows = rows.assign(
         healthy=rows["band"] == "healthy",
@@ -54,6 +59,7 @@ def _counts(ctx: Context) -> pd.DataFrame:
         at_risk=rows["band"] == "at_risk",
         at_risk_mrr=rows["mrr"].where(rows["band"] == "at_risk", 0.0),
         scored=rows["score"].notna(),
+        unscored=rows["score"].isna(),
     )
     aggs = {
         "score_sum": ("score", "sum"),
@@ -61,14 +67,23 @@ def _counts(ctx: Context) -> pd.DataFrame:
         "healthy": ("healthy", "sum"),
         "needs_attention": ("needs_attention", "sum"),
         "at_risk": ("at_risk", "sum"),
+        "unscored": ("unscored", "sum"),
+        "paying": ("customer_id", "count"),
         "at_risk_mrr": ("at_risk_mrr", "sum"),
     }
     return ctx.memo("health_counts", lambda: ctx.aggregate(rows, aggs))
 
 
 def _mean_score(ctx: Context) -> pd.DataFrame:
+    """Sum of scores / scored paying customers; unscored customers are left out, and said so."""
     m = _counts(ctx)
-    return ratio(m["score_sum"], m["scored"], scale=1.0, zero_note=NO_PAYING)
+    out = ratio(m["score_sum"], m["scored"], scale=1.0, zero_note=NO_PAYING)
+    unscored = m["unscored"].astype(int)
+    reasons = scored(ctx)["unscored_reason"].dropna()
+    why = f" ({reasons.iloc[0]})" if len(reasons) else ""  # the same reason for every one
+    left_out = unscored.astype(str) + f" paying customer(s) could not be scored{why}"
+    out["note"] = out["note"].where(unscored == 0, left_out)
+    return out
 
 
 register(
