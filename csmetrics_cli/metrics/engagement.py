@@ -176,6 +176,15 @@ def _onboarding_steps(ctx: Context) -> pd.DataFrame:
     return ctx.memo("onboarding_steps", build)
 
 
+def _no_completions(ctx: Context) -> str | None:
+    """Why onboarding outcomes are unknown: completed_at is absent or blank in every row."""
+    # A blank completed_at is a step not done; a column blank everywhere is read as not
+    # exported (every customer "incomplete" would be a guess presented as 0%).
+    if ctx.data.has("onboarding", "completed_at"):
+        return None
+    return "needs column onboarding.completed_at, which is missing or empty"
+
+
 def _onboarding_customers(ctx: Context) -> pd.DataFrame:
     """One row per cohort customer with onboarding rows: complete flag and last completion."""
 
@@ -197,6 +206,9 @@ def _onboarding_customers(ctx: Context) -> pd.DataFrame:
 
 def _onboarding_completion(ctx: Context) -> pd.DataFrame:
     """Cohort customers with every step completed / cohort customers with onboarding rows."""
+    why = _no_completions(ctx)
+    if why:
+        return null_result(ctx, why)
     per = _onboarding_customers(ctx)
     m = ctx.aggregate(per, {"n": ("customer_id", "count"), "complete": ("complete", "sum")})
     return ratio(m["complete"], m["n"], zero_note=NO_ONBOARDING)
@@ -204,6 +216,9 @@ def _onboarding_completion(ctx: Context) -> pd.DataFrame:
 
 def _onboarding_days(ctx: Context) -> pd.DataFrame:
     """Median days from start to the last completed step, over completers."""
+    why = _no_completions(ctx)
+    if why:
+        return null_result(ctx, why)
     per = _onboarding_customers(ctx)
     m = ctx.aggregate(
         per[per["complete"]],
@@ -232,6 +247,9 @@ def _item_index(ctx: Context, items: list[str]) -> pd.MultiIndex:
 
 def _onboarding_step_completion(ctx: Context) -> pd.DataFrame:
     """Per step: cohort customers who completed it / cohort customers with that step x 100."""
+    why = _no_completions(ctx)
+    if why:
+        return null_result(ctx, why)
     table = ctx.data.table("onboarding")
     assert table is not None
     items = _step_order(table)
@@ -277,6 +295,9 @@ def _onboarding_retention(completed: bool) -> MetricSpec:
     who = "completers" if completed else "non-completers"
 
     def compute(ctx: Context) -> pd.DataFrame:
+        why = _no_completions(ctx)
+        if why:
+            return null_result(ctx, why)
         rows = _paying_after(ctx)
         rows = rows[rows["complete"] == completed]
         m = ctx.aggregate(rows, {"n": ("customer_id", "count"), "paying": ("paying", "sum")})
