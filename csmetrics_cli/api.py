@@ -319,7 +319,7 @@ class HealthResult:
         frame = self.customers.rename_axis("customer_id").reset_index()
         for r in frame.to_dict("records"):
             row = {c: clean(r.get(c)) for c in ("customer_id", *LIST_COLUMNS[1:])}
-            row["reason"] = clean(r.get("reason"))
+            row["unscored_reason"] = clean(r.get("unscored_reason"))
             row["components"] = {c: clean(r[c]) for c in COMPONENTS}
             rows.append(row)
         return {"snapshot": self.snapshot, "weights": self.weights, "bands": self.bands,
@@ -396,7 +396,12 @@ def health(
         frame = frame.head(top) if group_by is None else frame.groupby(group_by).head(top)
     frame = frame.assign(drivers=drivers(frame[list(COMPONENTS)]))
     lead = [group_by] if group_by else []
-    order = [*lead, *LIST_COLUMNS[1:], *(c for c in ("reason",) if c in frame), *COMPONENTS]
+    order = [
+        *lead,
+        *LIST_COLUMNS[1:],
+        *(c for c in ("unscored_reason",) if c in frame),
+        *COMPONENTS,
+    ]
     bands = {"healthy": model.healthy, "at_risk": model.at_risk}
     return HealthResult(str(day), frame[order].rename_axis("customer_id"), dict(model.weights),
                         bands, total, band_counts, group_by)  # fmt: skip

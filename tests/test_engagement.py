@@ -347,3 +347,32 @@ def test_rates_bounded_and_dau_below_mau(customers, events, period):
         v = values(frame, segment=segment)
         if v["dau"] is not None:
             assert v["dau"] <= v["mau"] + 1e-9
+
+
+# ---- inputs that exist but carry no information -------------------------------------------
+
+ONBOARDING_OUTCOMES = (
+    "onboarding_completion_rate",
+    "onboarding_days_to_complete",
+    "onboarding_step_completion",
+    "onboarding_completer_retention",
+    "onboarding_noncompleter_retention",
+)
+
+
+@pytest.mark.parametrize("blank", [True, False], ids=["blank", "absent"])
+def test_onboarding_without_completion_dates_is_null_not_zero(tables_dir, blank):
+    # Every row blank (or no completed_at column): nobody can be said to have completed or
+    # not, so completion and the retention split are unknown rather than 0% / all "non".
+    steps = [line.split(",")[:3] for line in ONBOARDING.strip().splitlines()]
+    rows = [",".join([*s, ""]) if blank else ",".join(s) for s in steps]
+    if blank:
+        rows[0] = "customer_id,step,step_order,completed_at"
+    _write(tables_dir, onboarding="\n".join(rows))
+    frame = run_report(tables_dir, "2024-06", family="engagement")
+    for metric in ONBOARDING_OUTCOMES:
+        rows_of = frame[(frame["metric"] == metric) & frame["segment"].isna()]
+        assert rows_of["value"].isna().all(), metric
+        assert (
+            rows_of["note"] == "needs column onboarding.completed_at, which is missing or empty"
+        ).all()

@@ -212,3 +212,36 @@ def test_mrr_matrix_ignores_customers_outside_the_index():
     })  # fmt: skip
     days = np.array(["2024-02-01"], dtype="datetime64[D]")
     assert mrr_matrix(subs, pd.Index(["A"]), days).tolist() == [[10.0]]
+
+
+def test_renewal_without_end_date_column(tables_dir):
+    # No end_date: every subscription runs on. A's term ends 06-15 and it is paying that day
+    # (renewed); B's ends 06-20 on a zero-MRR plan (not paying: not renewed); C's is in July;
+    # D's ends 06-10 but its explicit renewed = false wins. -> 1 of 3.
+    write_tables(
+        tables_dir,
+        subscriptions="""
+        subscription_id,customer_id,mrr,start_date,term_end,renewed
+        a1,A,100,2023-06-15,2024-06-15,
+        b1,B,0,2023-06-20,2024-06-20,
+        c1,C,50,2023-07-01,2024-07-01,
+        d1,D,70,2023-06-10,2024-06-10,false
+        """,
+    )
+    frame = run_report(tables_dir, "2024-06", family="revenue")
+    v = values(frame)
+    assert v["renewal_rate"] == pytest.approx(1 / 3 * 100)
+    assert v["customers_end"] == 3 and v["churned_customers"] == 0
+
+
+def test_renewal_with_blank_term_end_is_null(tables_dir):
+    write_tables(
+        tables_dir,
+        subscriptions="""
+        subscription_id,customer_id,mrr,start_date,term_end
+        a1,A,100,2023-06-15,
+        """,
+    )
+    frame = run_report(tables_dir, "2024-06", family="revenue")
+    assert values(frame)["renewal_rate"] is None
+    assert "term_end" in notes(frame)["renewal_rate"]

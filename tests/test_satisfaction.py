@@ -241,3 +241,105 @@ def test_nps_bounds_and_rates(responses, tickets):
         assert v["nps_margin_of_error"] > 0
     rates = frame[(frame["unit"] == "%") & frame["value"].notna()]
     assert ((rates["value"] >= 0) & (rates["value"] <= 100)).all()
+
+
+# ---- inputs that exist but carry no information -------------------------------------------
+
+
+def test_first_contact_resolution_without_flags_or_reply_counts_is_null(tables_dir):
+    # Both columns are there but blank: whether one contact was enough is unknown, not 0%.
+    write_tables(tables_dir, subscriptions=SUBSCRIPTIONS, tickets="""
+        ticket_id,customer_id,created_at,resolved_at,status,agent_replies,first_contact_resolved
+        t1,P1,2024-06-02,2024-06-02,closed,,
+        t2,P2,2024-06-03,,open,,
+    """)  # fmt: skip
+    frame = run_report(tables_dir, "2024-06", family="satisfaction")
+    assert values(frame)["first_contact_resolution_rate"] is None
+    assert "first_contact_resolved" in notes(frame)["first_contact_resolution_rate"]
+
+
+def test_first_contact_resolution_without_the_columns_is_null(tables_dir):
+    write_tables(tables_dir, subscriptions=SUBSCRIPTIONS, tickets="""
+        ticket_id,created_at,resolved_at
+        t1,2024-06-02,2024-06-02
+    """)  # fmt: skip
+    frame = run_report(tables_dir, "2024-06", family="satisfaction")
+    assert values(frame)["first_contact_resolution_rate"] is None
+
+
+def test_reply_counts_without_any_resolution_record_are_null(tables_dir):
+    # agent_replies alone cannot say a ticket was resolved.
+    write_tables(tables_dir, subscriptions=SUBSCRIPTIONS, tickets="""
+        ticket_id,created_at,agent_replies
+        t1,2024-06-02,1
+        t2,2024-06-03,3
+    """)  # fmt: skip
+    frame = run_report(tables_dir, "2024-06", family="satisfaction")
+    assert values(frame)["first_contact_resolution_rate"] is None
+
+
+def test_first_contact_resolution_counts_undecided_tickets_and_says_so(tables_dir):
+    # t1 flag true; t2 derived yes (resolved, 1 reply); t3 has neither a flag nor a reply
+    # count: counted as not first contact -> 2 of 3, and the note says so.
+    write_tables(tables_dir, subscriptions=SUBSCRIPTIONS, tickets="""
+        ticket_id,created_at,resolved_at,agent_replies,first_contact_resolved
+        t1,2024-06-02,2024-06-02,,true
+        t2,2024-06-03,2024-06-03,1,
+        t3,2024-06-04,2024-06-05,,
+    """)  # fmt: skip
+    frame = run_report(tables_dir, "2024-06", family="satisfaction")
+    assert values(frame)["first_contact_resolution_rate"] == pytest.approx(2 / 3 * 100)
+    assert notes(frame)["first_contact_resolution_rate"] == (
+        "flag on 1 tickets, derived for 2 (1 without a flag or a decidable rule:"
+        " counted as not resolved at first contact)"
+    )
+
+
+def test_survey_types_without_rows_are_null_not_zero(tables_dir):
+    # only nps rows: csat and ces have no responses at all; the nps figures stand
+    write_tables(tables_dir, subscriptions=SUBSCRIPTIONS, surveys="""
+        response_id,customer_id,survey_type,score,responded_at
+        n1,P1,nps,10,2024-06-01
+        n2,P2,nps,3,2024-06-02
+    """)  # fmt: skip
+    frame = run_report(tables_dir, "2024-06", family="satisfaction")
+    v, n = values(frame), notes(frame)
+    assert v["csat"] is None and n["csat"] == "no csat responses in the period"
+    assert v["ces"] is None and n["ces"] == "no ces responses in the period"
+    assert v["nps"] == pytest.approx(50 - 50) and v["nps_responses"] == 2
+
+
+def test_csat_without_rows_stays_null_with_configured_threshold(tables_dir):
+    write_tables(tables_dir, subscriptions=SUBSCRIPTIONS, surveys="""
+        response_id,customer_id,survey_type,score,responded_at
+        e1,P1,ces,5,2024-06-01
+    """)  # fmt: skip
+    config = Config(csat_satisfied_min=3, ces_higher_is_better=False)
+    frame = run_report(tables_dir, "2024-06", family="satisfaction", config=config)
+    v, n = values(frame), notes(frame)
+    assert v["csat"] is None and n["csat"] == "no csat responses in the period"
+    assert v["nps"] is None and v["nps_responses"] == 0 and v["nps_margin_of_error"] is None
+    assert v["ces"] == 5
+
+
+def test_anonymous_survey_export_without_customer_column(tables_dir, capsys):
+    import json
+
+    from csmetrics_cli.cli.app import main
+
+    # No customer_id column at all: every response counts overall, none per segment.
+    write_tables(tables_dir, customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS, surveys="""
+        response_id,survey_type,score,responded_at
+        n1,nps,10,2024-06-01
+        n2,nps,9,2024-06-02
+        n3,nps,2,2024-06-03
+    """)  # fmt: skip
+    frame = run_report(tables_dir, "2024-06", family="satisfaction", by="plan")
+    assert values(frame)["nps"] == pytest.approx((2 - 1) / 3 * 100)
+    assert values(frame, segment="starter")["nps_responses"] == 0
+    assert values(frame, segment="starter")["nps"] is None
+    args = ["explain", "nps", "-d", str(tables_dir), "-p", "2024-06", "--json"]
+    assert main(args) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert [c["customer_id"] for c in body["customers"]] == [None, None, None]
+    assert sorted(c["group"] for c in body["customers"]) == ["detractor", "promoter", "promoter"]

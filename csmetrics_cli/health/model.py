@@ -27,6 +27,7 @@ USAGE_TARGET_DAYS = 20  # active days out of the last 30 that score 100
 WINDOW_DAYS = 30
 SUPPORT_DAYS = PAYMENT_DAYS = 90
 SENTIMENT_DAYS = 365
+RESOLVED_STATUSES = ("resolved", "closed", "solved")  # the same as first contact resolution's
 
 # How each component is scaled to 0-100, for `csm health` and the docs.
 COMPONENT_FORMULAS = {
@@ -38,10 +39,16 @@ COMPONENT_FORMULAS = {
     "support": f"100 - 15 per ticket, - 20 per unresolved, - 15 per reopen (last {SUPPORT_DAYS}"
     " days), floored at 0",
     "payment": f"100 with no failed invoice in the last {PAYMENT_DAYS} days, 50 with one, 0 with"
-    " more",
+    " more (none for a customer with no invoice in the data)",
     "revenue_trend": "50 + MRR change over the last 3 months in % (flat = 50, +50% = 100), clipped",
     "onboarding": "onboarding steps completed / steps x 100",
 }
+
+# What each component is computed from, for the reason a customer cannot be scored.
+COMPONENT_INPUTS = {
+    "usage": "usage", "features": "usage", "sentiment": "survey", "support": "ticket",
+    "payment": "invoice", "revenue_trend": "MRR history", "onboarding": "onboarding",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,8 @@ class HealthModel:
         """healthy >= healthy threshold, at_risk < at_risk threshold, else needs_attention."""
         bands = np.where(score >= self.healthy, "healthy",
                          np.where(score < self.at_risk, "at_risk", "needs_attention"))  # fmt: skip
-        return pd.Series(bands, index=score.index).where(score.notna(), None)
+        # object dtype: a str column would turn the None of an unscored customer into NaN
+        return pd.Series(bands, index=score.index, dtype=object).where(score.notna(), None)
 
 
 def _days_ago(day: np.datetime64, n: int) -> pd.Timestamp:
@@ -73,9 +81,15 @@ def _in_window(dates: pd.Series, day: np.datetime64, n: int) -> pd.Series:
     return (dates >= _days_ago(day, n)) & (dates <= pd.Timestamp(day))
 
 
+def _has_values(frame: pd.DataFrame, column: str) -> bool:
+    """True when the column exists and holds at least one value."""
+    return column in frame.columns and bool(frame[column].notna().any())
+
+
 def _usage(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.DataFrame | None:
     events = data.table("events")
-    if events is None or "customer_id" not in events:
+    # Without customer ids no event can be tied to a customer: usage is unknown, not 0.
+    if events is None or not _has_values(events, "customer_id"):
         return None
     recent = events[_in_window(events["timestamp"], day, WINDOW_DAYS)]
     active_days = recent.drop_duplicates(["customer_id", "timestamp"]).groupby("customer_id").size()
@@ -90,7 +104,8 @@ def _usage(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.DataFra
 
 def _sentiment(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
     surveys = data.table("surveys")
-    if surveys is None:
+    # Anonymous surveys (no customer_id column, or every id blank) say nothing per customer.
+    if surveys is None or not _has_values(surveys, "customer_id"):
         return None
     rows = surveys[surveys["survey_type"].isin(["nps", "csat"]) & surveys["customer_id"].notna()
                    & _in_window(surveys["responded_at"], day, SENTIMENT_DAYS)]  # fmt: skip
@@ -107,16 +122,19 @@ def _sentiment(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Ser
 
 def _support(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
     tickets = data.table("tickets")
-    if tickets is None:
+    # Tickets no customer can be named for would give every customer a clean 100.
+    if tickets is None or not _has_values(tickets, "customer_id"):
         return None
     rows = tickets[
         tickets["customer_id"].notna() & _in_window(tickets["created_at"], day, SUPPORT_DAYS)
     ]
-    unresolved = (
-        rows["resolved_at"].isna() | (rows["resolved_at"] > pd.Timestamp(day))
-        if "resolved_at" in rows
-        else False
-    )
+    unresolved: pd.Series | bool = False
+    if _has_values(tickets, "resolved_at"):
+        unresolved = rows["resolved_at"].isna() | (rows["resolved_at"] > pd.Timestamp(day))
+    elif _has_values(tickets, "status"):
+        # Without resolution dates the status says whether a ticket is still open.
+        status = rows["status"].str.lower()
+        unresolved = status.notna() & ~status.isin(RESOLVED_STATUSES).fillna(False).astype(bool)
     reopens = rows["reopens"].fillna(0) if "reopens" in rows else 0
     penalty = (15 + 20 * pd.Series(unresolved, index=rows.index).astype(float)
                + 15 * pd.Series(reopens, index=rows.index).astype(float))  # fmt: skip
@@ -131,12 +149,15 @@ def _payment(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Serie
     failed = invoices[(invoices["status"] == "failed")
                       & _in_window(invoices["issued_at"], day, PAYMENT_DAYS)]  # fmt: skip
     count = failed.groupby("customer_id").size().reindex(customers, fill_value=0)
-    return pd.Series(np.select([count == 0, count == 1], [100.0, 50.0], 0.0), index=customers)
+    scaled = pd.Series(np.select([count == 0, count == 1], [100.0, 50.0], 0.0), index=customers)
+    # A customer the billing export never invoices has no known payment record, not a clean one.
+    return scaled.where(customers.isin(invoices["customer_id"]))
 
 
 def _onboarding(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
     steps = data.table("onboarding")
-    if steps is None or "completed_at" not in steps:
+    # A completed_at column with no value at all is read as not exported, not as nothing done.
+    if steps is None or not _has_values(steps, "completed_at"):
         return None
     done = steps["completed_at"] <= pd.Timestamp(day)
     share = done.groupby(steps["customer_id"]).mean() * 100
@@ -146,7 +167,11 @@ def _onboarding(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Se
 def score(
     data: Dataset, customers: pd.Index, day: np.datetime64, model: HealthModel
 ) -> pd.DataFrame:
-    """Per customer on `day`: mrr, each component (0-100 or NaN), score and band."""
+    """Per customer on `day`: mrr, each component (0-100 or NaN), score and band.
+
+    A customer with no known weighted component has score NaN, band None and an
+    `unscored_reason`; everyone else has `unscored_reason` None.
+    """
     subs = data.table("subscriptions")
     assert subs is not None
     before = np.datetime64(pd.Timestamp(day) - pd.DateOffset(months=3), "D")
@@ -168,9 +193,23 @@ def score(
     values = frame[present]
     weights = pd.Series({c: model.weights[c] for c in present}, dtype="float64")
     weight_sum = values.notna().mul(weights, axis=1).sum(axis=1)
-    frame["score"] = values.mul(weights, axis=1).sum(axis=1) / weight_sum.where(weight_sum > 0)
+    mean = values.mul(weights, axis=1).sum(axis=1) / weight_sum.where(weight_sum > 0)
+    frame["score"] = mean.clip(0, 100)  # renormalising can round all-100 components past 100
     frame["band"] = model.band(frame["score"])
+    reason = unscored_reason([c for c in COMPONENTS if model.weights.get(c, 0) > 0])
+    frame["unscored_reason"] = pd.Series(reason, index=frame.index, dtype=object).where(
+        frame["score"].isna(), None
+    )
     for c in COMPONENTS:
         if c not in frame:
             frame[c] = np.nan
     return frame
+
+
+def unscored_reason(weighted: list[str]) -> str:
+    """Why a customer has no score: none of the weighted components is known for it."""
+    if not weighted:
+        return "every health component has weight 0 in the config"
+    names = list(dict.fromkeys(COMPONENT_INPUTS[c] for c in weighted))
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"no {listed} data"

@@ -12,6 +12,8 @@ from csmetrics_cli.metrics.spec import FAMILIES, UNITS, Kind, MetricSpec, Ref, r
 M, R, D = Kind.measure, Kind.ratio, Kind.derived
 SUBS = ("subscriptions",)
 SURVEYS = ("surveys",)
+# Outcomes need completion dates: a column blank everywhere was not exported, not "none done".
+ONBOARDING = ("onboarding.completed_at",)
 REVENUE = ref("engine.movements:measures")
 HEALTH = ref("health:counts")
 NPS = ref("satisfaction:nps_counts")
@@ -165,15 +167,15 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec(id="onboarding_completion_rate", name="Onboarding completion rate",
                family="engagement", unit="%", formula="cohort customers with every onboarding"
                " step completed / cohort customers with onboarding rows x 100",
-               inputs=("onboarding",), kind=R, compute=ref("engagement:onboarding_completion"),
+               inputs=ONBOARDING, kind=R, compute=ref("engagement:onboarding_completion"),
                numerator="completed", denominator="customers", better="up"),
     MetricSpec(id="onboarding_days_to_complete", name="Days to complete onboarding",
                family="engagement", unit="days", formula="median days from created_at to the"
-               " last completed step, over completers", inputs=("onboarding",), kind=M,
+               " last completed step, over completers", inputs=ONBOARDING, kind=M,
                compute=ref("engagement:onboarding_days"), better="down"),
     MetricSpec(id="onboarding_step_completion", name="Onboarding step completion",
                family="engagement", unit="%", formula="per step: cohort customers who completed"
-               " it / cohort customers with that step x 100", inputs=("onboarding",), kind=R,
+               " it / cohort customers with that step x 100", inputs=ONBOARDING, kind=R,
                compute=ref("engagement:onboarding_step_completion"), numerator="completed",
                denominator="customers", itemised=True, better="up"),
     MetricSpec(id="onboarding_feature_activation", name="Onboarding feature activation",
@@ -184,13 +186,13 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec(id="onboarding_completer_retention", name="Onboarding completer retention",
                family="engagement", unit="%", formula="onboarding completers in the cohort paying"
                " retention_days (90) after created_at / completers whose retention day is on or"
-               " before the last day in the data x 100", inputs=("onboarding",), kind=R,
+               " before the last day in the data x 100", inputs=ONBOARDING, kind=R,
                compute=ref("engagement:onboarding_retention", True), numerator="paying",
                denominator="completers", better="up"),
     MetricSpec(id="onboarding_noncompleter_retention", name="Onboarding non-completer retention",
                family="engagement", unit="%", formula="onboarding non-completers in the cohort"
                " paying retention_days (90) after created_at / non-completers whose retention"
-               " day is on or before the last day in the data x 100", inputs=("onboarding",),
+               " day is on or before the last day in the data x 100", inputs=ONBOARDING,
                kind=R, compute=ref("engagement:onboarding_retention", False),
                numerator="paying", denominator="non-completers", better="up"),
     MetricSpec(id="trial_conversion_rate", name="Trial conversion rate", family="engagement",

@@ -31,9 +31,10 @@ def resolve(target: Ref) -> Callable[..., Any]:
 
 
 def _with_source_note(out: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
-    """A note the measures carry (say, rescaled answers) where the value has none."""
+    """A note the measures carry (rescaled answers, unscored customers) wins: it says more
+    than the generic zero-denominator note."""
     if "note" in source:
-        out["note"] = out["note"].where(out["note"].notna(), source["note"])
+        out["note"] = source["note"].where(source["note"].notna(), out["note"])
     return out
 
 

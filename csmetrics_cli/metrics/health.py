@@ -9,24 +9,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import Context
 from csmetrics_cli.health.model import HealthModel, score
 
 
+@per_context
 def scored(ctx: Context) -> pd.DataFrame:
     """One row per (period, paying customer) with score, band and mrr at the end snapshot."""
 
-    def build() -> pd.DataFrame:
-        model = HealthModel.from_config(ctx.config)
-        parts = []
-        for p in ctx.periods:
-            day = np.datetime64(p.end_snapshot, "D")
-            frame = score(ctx.data, ctx.customers(), day, model)
-            frame = frame[frame["mrr"] > 0]
-            parts.append(frame.rename_axis("customer_id").reset_index().assign(period=p.label))
-        return pd.concat(parts, ignore_index=True)
-
-    return ctx.memo("health_scores", build)
+    model = HealthModel.from_config(ctx.config)
+    parts = []
+    for p in ctx.periods:
+        day = np.datetime64(p.end_snapshot, "D")
+        frame = score(ctx.data, ctx.customers(), day, model)
+        frame = frame[frame["mrr"] > 0]
+        parts.append(frame.rename_axis("customer_id").reset_index().assign(period=p.label))
+    return pd.concat(parts, ignore_index=True)
 
 
 def scored_detail(band: str | None, ctx: Context) -> pd.DataFrame:
@@ -36,11 +35,17 @@ def scored_detail(band: str | None, ctx: Context) -> pd.DataFrame:
         rows = rows[rows["band"].isna()]
     elif band is not None:
         rows = rows[rows["band"] == band]
-    return rows.sort_values("score")[["period", "customer_id", "score", "band", "mrr"]]
+    columns = ["period", "customer_id", "score", "band", "mrr", "unscored_reason"]
+    return rows.sort_values("score")[columns]
 
 
+@per_context
 def counts(ctx: Context) -> pd.DataFrame:
-    """Per (period, segment): score sum, scored customers, customers per band, at-risk MRR."""
+    """Per (period, segment): score sum, scored, band counts, unscored, paying, at-risk MRR,
+    and a note when some paying customers could not be scored.
+
+    healthy + needs_attention + at_risk + unscored = paying (customers_end).
+    """
     rows = scored(ctx)
     rows = rows.assign(
         healthy=rows["band"] == "healthy",
@@ -56,7 +61,14 @@ def counts(ctx: Context) -> pd.DataFrame:
         "healthy": ("healthy", "sum"),
         "needs_attention": ("needs_attention", "sum"),
         "at_risk": ("at_risk", "sum"),
-        "at_risk_mrr": ("at_risk_mrr", "sum"),
         "unscored": ("unscored", "sum"),
+        "paying": ("customer_id", "count"),
+        "at_risk_mrr": ("at_risk_mrr", "sum"),
     }
-    return ctx.memo("health_counts", lambda: ctx.aggregate(rows, aggs))
+    m = ctx.aggregate(rows, aggs)
+    reasons = rows["unscored_reason"].dropna()
+    why = f" ({reasons.iloc[0]})" if len(reasons) else ""  # the same reason for every one
+    left_out = m["unscored"].astype(int).astype(str) + " paying customer(s) could not be scored"
+    left_out += why
+    m["note"] = left_out.where(m["unscored"] > 0, None)
+    return m

@@ -33,8 +33,9 @@ def renewal(ctx: Context) -> pd.DataFrame:
     due["period"] = ctx.assign_period(due["term_end"])
     due = due[due["period"].notna()]
     # Paying on the term_end day means the contract carried on (renewed or replaced).
+    end = subs["end_date"] if "end_date" in subs else pd.Series(pd.NaT, index=subs.index)
     pairs = due[["subscription_id", "customer_id", "term_end"]].merge(
-        subs[["customer_id", "start_date", "end_date", "mrr"]], on="customer_id"
+        subs[["customer_id", "start_date", "mrr"]].assign(end_date=end), on="customer_id"
     )
     active = (
         (pairs["start_date"] <= pairs["term_end"])

@@ -44,6 +44,8 @@ def nps_detail(ctx: Context) -> pd.DataFrame:
     rows = _responses(ctx, "nps")
     score = rows["score"] * NPS_SCALE / rows["scale_max"]
     group = np.select([score >= 9, score <= 6], ["promoter", "detractor"], "passive")
+    if "customer_id" not in rows:  # an anonymous survey export
+        rows = rows.assign(customer_id=pd.Series(None, index=rows.index, dtype=object))
     return rows.assign(group=group)[["period", "customer_id", "responded_at", "score", "group"]]
 
 
@@ -156,10 +158,14 @@ def fcr(ctx: Context) -> pd.DataFrame:
     reopens = rows["reopens"] if "reopens" in rows else pd.Series(np.nan, rows.index)
     # A blank reply count cannot show one contact was enough; a blank reopen count means none.
     derived = resolved & (replies <= 1).fillna(False).astype(bool) & (reopens.fillna(0) == 0)
+    # The rule decides only with a reply count and some record of resolution; a period
+    # where no ticket has a flag or a decidable rule is unknown, not 0%.
+    knows_resolution = ctx.data.has("tickets", "resolved_at") or ctx.data.has("tickets", "status")
     rows = rows.assign(
         fcr=flag.fillna(derived).astype(bool),
         flagged=flag.notna(),
         derived=flag.isna(),
+        decided=flag.notna() | (replies.notna() & knows_resolution),
     )
     m = ctx.aggregate(
         rows,
@@ -168,12 +174,22 @@ def fcr(ctx: Context) -> pd.DataFrame:
             "fcr": ("fcr", "sum"),
             "flagged": ("flagged", "sum"),
             "derived": ("derived", "sum"),
+            "decided": ("decided", "sum"),
         },
     )
     out = ratio(m["fcr"], m["n"], zero_note="no tickets created in the period")
+    undecided = (m["n"] > 0) & (m["decided"] == 0)
+    out.loc[undecided, ["value", "numerator"]] = np.nan
+    out.loc[undecided, "note"] = (
+        "no ticket in the period has a first_contact_resolved value, or an agent_replies"
+        " count with resolved_at or status, to tell first contact resolution"
+    )
     rule = (
         "flag on " + m["flagged"].astype(int).astype(str) + " tickets, derived for "
         + m["derived"].astype(int).astype(str)
     )  # fmt: skip
+    blind = (m["n"] - m["decided"]).astype(int)
+    rule = rule.where(blind == 0, rule + " (" + blind.astype(str) + " without a flag or a"
+                      " decidable rule: counted as not resolved at first contact)")  # fmt: skip
     out["note"] = out["note"].where(out["note"].notna(), rule)
     return out

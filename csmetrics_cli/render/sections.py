@@ -113,8 +113,8 @@ def _health(result: Any) -> list[Section]:
     what = "lowest scores first" if result.group_by is None else f"by {result.group_by}"
     listed = Section(title=f"{len(rows):,} customers, {what}", columns=columns, rows=rows,
                      units={"mrr": "currency", "score": "score", "score_change": "score"},
-                     main=True, wrap={"name", "drivers", "reason"},
-                     optional=(*reversed(COMPONENTS), "reason", "plan", "renewal_date",
+                     main=True, wrap={"name", "drivers", "unscored_reason"},
+                     optional=(*reversed(COMPONENTS), "unscored_reason", "plan", "renewal_date",
                                "score_change", "owner"))  # fmt: skip
     return [bands, listed]
 
