@@ -372,10 +372,10 @@ def health(
     from csmetrics_cli.health.model import COMPONENTS, HealthModel, score
 
     model = HealthModel.from_config(data.config)
-    customers = Context(data, [period]).customers()
+    ctx = Context(data, [period])
     day = np.datetime64(period.end_snapshot, "D")
-    frame = score(data, customers, day, model)
-    before = score(data, customers, np.datetime64(period.previous().end_snapshot, "D"), model)
+    frame = score(ctx, day, model)
+    before = score(ctx, np.datetime64(period.previous().end_snapshot, "D"), model)
     frame = frame[frame["mrr"] > 0]
     facts = _customer_facts(data, frame.index, day)
     frame = facts.join(frame).assign(score_change=frame["score"] - before["score"])
@@ -451,8 +451,8 @@ def backtest(data: Dataset, periods: list[Period], horizon: int) -> BacktestResu
     from csmetrics_cli.health.model import HealthModel
 
     days = [np.datetime64(m.end_snapshot, "D") for p in periods for m in p.months()]
-    customers = Context(data, periods).customers()
-    body = summarise(outcomes(data, customers, days, horizon, HealthModel.from_config(data.config)))
+    ctx = Context(data, periods)
+    body = summarise(outcomes(ctx, days, horizon, HealthModel.from_config(data.config)))
     return BacktestResult(
         bands=body["bands"],  # type: ignore[arg-type]
         auc=body["auc"],  # type: ignore[arg-type]

@@ -11,8 +11,10 @@ import pytest
 from csmetrics_cli.cli.app import main
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.engine.context import Context
 from csmetrics_cli.health.backtest import auc
 from csmetrics_cli.health.model import HealthModel, score
+from csmetrics_cli.periods import parse_period
 from tests.conftest import notes, run_report, values, write_tables
 
 X_EVENTS = "\n".join(
@@ -64,6 +66,11 @@ TABLES = {
 }
 
 
+def _context(ds: Dataset) -> Context:
+    """A context whose customers are every customer of the data set (June 2024)."""
+    return Context(ds, [parse_period("2024-06")])
+
+
 @pytest.fixture
 def data(tables_dir):
     # events text mixes an undented header with indented rows; strip each line
@@ -75,12 +82,7 @@ def data(tables_dir):
 
 def test_components_and_score(data):
     ds = Dataset.open(data, Config())
-    frame = score(
-        ds,
-        pd.Index(["X", "Y", "Z"]),
-        np.datetime64("2024-06-30"),
-        HealthModel.from_config(Config()),
-    )
+    frame = score(_context(ds), np.datetime64("2024-06-30"), HealthModel.from_config(Config()))
     x, y = frame.loc["X"], frame.loc["Y"]
     assert x["usage"] == pytest.approx(10 / 20 * 100)  # 10 active days of the last 30
     assert x["features"] == pytest.approx(2 / 4 * 100)  # a, b of a, b, c, d
@@ -138,7 +140,7 @@ def test_backtest_json(data, capsys):
 def _score(folder, customers: list[str]) -> pd.DataFrame:
     ds = Dataset.open(folder, Config())
     model = HealthModel.from_config(Config())
-    return score(ds, pd.Index(customers), np.datetime64("2024-06-30"), model)
+    return score(_context(ds), np.datetime64("2024-06-30"), model).loc[customers]
 
 
 def test_inputs_without_customer_ids_leave_their_components_out(tables_dir):
@@ -251,7 +253,7 @@ def test_unscored_reason_names_only_weighted_components(tables_dir):
     write_tables(tables_dir, **UNSCORED)
     model = HealthModel({"sentiment": 1.0, "usage": 0.0}, 70.0, 40.0)
     ds = Dataset.open(tables_dir, Config())
-    frame = score(ds, pd.Index(["N", "O"]), np.datetime64("2024-06-30"), model)
+    frame = score(_context(ds), np.datetime64("2024-06-30"), model).loc[["N", "O"]]
     # only sentiment carries weight: O (no survey) cannot be scored either
     assert frame["unscored_reason"].tolist() == ["no survey data", "no survey data"]
     assert frame["band"].tolist() == [None, None]

@@ -145,3 +145,28 @@ def feature_triples(ctx: Context) -> Features:
         [str(n) for n in names],
         n_features,
     )
+
+
+@dataclass(frozen=True)
+class CustomerDays:
+    """Distinct (day, customer) pairs of any event naming a known customer, sorted by day."""
+
+    day: np.ndarray
+    customer: np.ndarray  # position in ctx.customers()
+
+
+@per_dataset
+def customer_days(ctx: Context) -> CustomerDays:
+    """The days each customer had any event, as (day, customer) pairs sorted by day."""
+    base = event_codes(ctx)
+    named = base.customer >= 0
+    n_customers = max(len(ctx.customers()), 1)
+    key = (base.day[named].astype(np.int64) - base.first) * n_customers + base.customer[named]
+    key = sorted_unique(key)
+    return CustomerDays((key // n_customers + base.first).astype(np.int32), key % n_customers)
+
+
+def day_slice(days: np.ndarray, first: int, last: int) -> slice:
+    """The positions of a day-sorted array with first <= day <= last."""
+    lo, hi = np.searchsorted(days, [first, last + 1])
+    return slice(int(lo), int(hi))

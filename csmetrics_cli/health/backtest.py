@@ -9,26 +9,23 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.engine.context import Context
 from csmetrics_cli.engine.snapshots import mrr_matrix
 from csmetrics_cli.health.model import BANDS, HealthModel, score
 
 
 def outcomes(
-    data: Dataset,
-    customers: pd.Index,
-    days: Sequence[np.datetime64],
-    horizon: int,
-    model: HealthModel,
+    ctx: Context, days: Sequence[np.datetime64], horizon: int, model: HealthModel
 ) -> pd.DataFrame:
     """Per (snapshot, paying customer): score, band, and whether it churned within `horizon`."""
-    subs = data.table("subscriptions")
+    customers = ctx.customers()
+    subs = ctx.data.table("subscriptions")
     assert subs is not None
     later = [np.datetime64(pd.Timestamp(d) + pd.DateOffset(months=horizon), "D") for d in days]
     after = mrr_matrix(subs, customers, np.array(later, dtype="datetime64[D]"))
     parts = []
     for i, day in enumerate(days):
-        frame = score(data, customers, day, model)
+        frame = score(ctx, day, model)
         frame["churned"] = after[:, i] == 0
         frame = frame[(frame["mrr"] > 0) & frame["score"].notna()]
         parts.append(frame.assign(snapshot=str(day)))

@@ -14,6 +14,14 @@ import pandas as pd
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.engine.activity import (
+    customer_days,
+    day_number,
+    day_slice,
+    feature_triples,
+    sorted_unique,
+)
+from csmetrics_cli.engine.context import Context
 from csmetrics_cli.engine.snapshots import mrr_matrix
 
 DEFAULT_WEIGHTS = {
@@ -86,19 +94,26 @@ def _has_values(frame: pd.DataFrame, column: str) -> bool:
     return column in frame.columns and bool(frame[column].notna().any())
 
 
-def _usage(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.DataFrame | None:
-    events = data.table("events")
+def _usage(ctx: Context, day: np.datetime64) -> pd.DataFrame | None:
+    """usage and features from the engine's per-day event encoding (engine/activity.py)."""
+    events = ctx.data.table("events")
     # Without customer ids no event can be tied to a customer: usage is unknown, not 0.
     if events is None or not _has_values(events, "customer_id"):
         return None
-    recent = events[_in_window(events["timestamp"], day, WINDOW_DAYS)]
-    active_days = recent.drop_duplicates(["customer_id", "timestamp"]).groupby("customer_id").size()
-    usage = (active_days.reindex(customers, fill_value=0) / USAGE_TARGET_DAYS * 100).clip(upper=100)
-    out = pd.DataFrame({"usage": usage})
+    customers = ctx.customers()
+    last = day_number(pd.Timestamp(day).date())
+    first = last - WINDOW_DAYS + 1
+    active = customer_days(ctx)
+    window = day_slice(active.day, first, last)
+    days = np.bincount(active.customer[window], minlength=len(customers))
+    usage = np.minimum(days / USAGE_TARGET_DAYS * 100, 100.0)
+    out = pd.DataFrame({"usage": usage}, index=customers)
     if "feature" in events and events["feature"].notna().any():
-        n_features = events["feature"].nunique()
-        used = recent.dropna(subset=["feature"]).groupby("customer_id")["feature"].nunique()
-        out["features"] = used.reindex(customers, fill_value=0) / n_features * 100
+        feats = feature_triples(ctx)
+        window = day_slice(feats.day, first, last)
+        pairs = sorted_unique(feats.customer[window] * feats.n_features + feats.feature[window])
+        used = np.bincount(pairs // feats.n_features, minlength=len(customers))
+        out["features"] = used / len(feats.names) * 100
     return out
 
 
@@ -164,14 +179,13 @@ def _onboarding(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Se
     return share.reindex(customers)
 
 
-def score(
-    data: Dataset, customers: pd.Index, day: np.datetime64, model: HealthModel
-) -> pd.DataFrame:
+def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
     """Per customer on `day`: mrr, each component (0-100 or NaN), score and band.
 
     A customer with no known weighted component has score NaN, band None and an
     `unscored_reason`; everyone else has `unscored_reason` None.
     """
+    data, customers = ctx.data, ctx.customers()
     subs = data.table("subscriptions")
     assert subs is not None
     before = np.datetime64(pd.Timestamp(day) - pd.DateOffset(months=3), "D")
@@ -180,7 +194,7 @@ def score(
     then = pd.Series(mrr[:, 0], index=customers)
     change = (frame["mrr"] - then) / then.where(then > 0)
     frame["revenue_trend"] = (50 + change * 100).clip(0, 100)
-    usage = _usage(data, customers, day)
+    usage = _usage(ctx, day)
     if usage is not None:
         frame = frame.join(usage)
     for name, series in (("sentiment", _sentiment(data, customers, day)),

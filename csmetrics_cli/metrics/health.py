@@ -22,7 +22,7 @@ def scored(ctx: Context) -> pd.DataFrame:
     parts = []
     for p in ctx.periods:
         day = np.datetime64(p.end_snapshot, "D")
-        frame = score(ctx.data, ctx.customers(), day, model)
+        frame = score(ctx, day, model)
         frame = frame[frame["mrr"] > 0]
         parts.append(frame.rename_axis("customer_id").reset_index().assign(period=p.label))
     return pd.concat(parts, ignore_index=True)
