@@ -37,21 +37,6 @@ SUPPORT_DAYS = PAYMENT_DAYS = 90
 SENTIMENT_DAYS = 365
 RESOLVED_STATUSES = ("resolved", "closed", "solved")  # the same as first contact resolution's
 
-# How each component is scaled to 0-100, for `csm health` and the docs.
-COMPONENT_FORMULAS = {
-    "usage": f"active days in the last {WINDOW_DAYS} / {USAGE_TARGET_DAYS} x 100, capped at 100",
-    "features": f"distinct features used in the last {WINDOW_DAYS} days / features in the data"
-    " x 100",
-    "sentiment": f"latest NPS or CSAT answer in the last {SENTIMENT_DAYS} days, on its scale: "
-    "(score - min) / (max - min) x 100",
-    "support": f"100 - 15 per ticket, - 20 per unresolved, - 15 per reopen (last {SUPPORT_DAYS}"
-    " days), floored at 0",
-    "payment": f"100 with no failed invoice in the last {PAYMENT_DAYS} days, 50 with one, 0 with"
-    " more (none for a customer with no invoice in the data)",
-    "revenue_trend": "50 + MRR change over the last 3 months in % (flat = 50, +50% = 100), clipped",
-    "onboarding": "onboarding steps completed / steps x 100",
-}
-
 # What each component is computed from, for the reason a customer cannot be scored.
 COMPONENT_INPUTS = {
     "usage": "usage", "features": "usage", "sentiment": "survey", "support": "ticket",

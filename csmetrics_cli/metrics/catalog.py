@@ -179,7 +179,7 @@ CATALOG: tuple[MetricSpec, ...] = (
                compute=ref("engagement:onboarding_step_completion"), numerator="completed",
                denominator="customers", itemised=True, better="up"),
     MetricSpec(id="onboarding_feature_activation", name="Onboarding feature activation",
-               family="engagement", unit="count", formula="mean distinct features a cohort"
+               family="engagement", unit="features", formula="mean distinct features a cohort"
                " customer used in its first feature_window_days (30) days",
                inputs=("events.feature", "events.customer_id"), kind=M,
                compute=ref("engagement:feature_activation"), better="up"),

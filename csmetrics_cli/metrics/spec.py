@@ -53,6 +53,7 @@ UNITS: dict[str, Unit] = {
         Unit("customers", "customers", "#,##0"),
         Unit("users", "users", "#,##0.0"),
         Unit("count", "count", "#,##0"),
+        Unit("features", "distinct features per customer (a mean)", "0.00"),
         Unit("months", "months", "0.0"),
         Unit("days", "days", "0.0"),
         Unit("points", "NPS points (-100..100)", "0.0"),

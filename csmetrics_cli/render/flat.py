@@ -13,10 +13,8 @@ from csmetrics_cli.render.cells import (
     human_change,
     is_null,
     md_text,
-    plain_number,
-    sheet_text,
 )
-from csmetrics_cli.render.values import COMPARE, rounded
+from csmetrics_cli.render.values import COMPARE, csv_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,21 +34,11 @@ CSV_HEADER = [
 ]
 
 
-def _csv_cell(value: object) -> str:
-    if is_null(value):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return plain_number(float(rounded(float(value))))
-    return sheet_text(str(value))
-
-
 def to_csv(frame: pd.DataFrame) -> bytes:
     """Long CSV, one row per period x segment x metric (x item); formula-like text escaped."""
     header = CSV_HEADER + [c for c in COMPARE if c in frame.columns] + ["note"]
     lines = [csv_row(header)]
-    lines += [csv_row(_csv_cell(v) for v in row) for row in frame[header].itertuples(index=False)]
+    lines += [csv_row(csv_text(v) for v in row) for row in frame[header].itertuples(index=False)]
     return "".join(lines).encode("utf-8")
 
 

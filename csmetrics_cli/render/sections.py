@@ -22,10 +22,8 @@ from csmetrics_cli.render.cells import (
     is_null,
     literal_text,
     md_text,
-    plain_number,
-    sheet_text,
 )
-from csmetrics_cli.render.values import clean, rounded
+from csmetrics_cli.render.values import clean, csv_text
 
 
 @dataclass(frozen=True)
@@ -236,22 +234,12 @@ def as_table(result: Any, env: Env) -> Any:
     return Group(*parts)
 
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return plain_number(float(rounded(float(value))))
-    return sheet_text(str(value))
-
-
 def as_csv(result: Any, env: Env) -> bytes:
     """The result's main section as CSV (raw values, formula-like text escaped)."""
     sections = SECTIONS[result.kind](result)
     section = next((s for s in sections if s.main), sections[-1])
     lines = [csv_row(section.columns)]
-    lines += [csv_row(_csv_value(v) for v in row) for row in section.rows]
+    lines += [csv_row(csv_text(v) for v in row) for row in section.rows]
     return "".join(lines).encode("utf-8")
 
 

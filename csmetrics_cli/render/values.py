@@ -65,3 +65,16 @@ def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {c: clean(v) for c, v in zip(columns, row, strict=True)}
         for row in frame.itertuples(index=False)
     ]
+
+
+def csv_text(value: object) -> str:
+    """A CSV cell: blank for null, true/false, rounded numbers, defused text."""
+    from csmetrics_cli.render.cells import is_null, plain_number, sheet_text
+
+    if is_null(value):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return plain_number(float(rounded(float(value))))
+    return sheet_text(str(value))
