@@ -312,47 +312,20 @@ class HealthResult:
     shown: int | None = None  # rows a person sees (tables): the lowest scores first
 
     def to_dict(self) -> dict[str, Any]:
+        from csmetrics_cli.health.listing import LIST_COLUMNS
         from csmetrics_cli.health.model import COMPONENTS
         from csmetrics_cli.render.values import clean
 
         rows = []
         frame = self.customers.rename_axis("customer_id").reset_index()
         for r in frame.to_dict("records"):
-            row = {c: clean(r.get(c)) for c in ("customer_id", *LIST_COLUMNS[1:])}
+            row = {c: clean(r.get(c)) for c in LIST_COLUMNS}
             row["unscored_reason"] = clean(r.get("unscored_reason"))
             row["components"] = {c: clean(r[c]) for c in COMPONENTS}
             rows.append(row)
         return {"snapshot": self.snapshot, "weights": self.weights, "bands": self.bands,
                 "paying_customers": self.total, "band_counts": self.band_counts,
                 "customers": rows}  # fmt: skip
-
-
-LIST_COLUMNS = ("customer_id", "name", "owner", "plan", "renewal_date", "mrr", "score",
-                "score_change", "band", "drivers")  # fmt: skip
-
-
-def _customer_facts(data: Dataset, customers: pd.Index, day: Any) -> pd.DataFrame:
-    """name, owner, plan and the next renewal date (term_end on or after `day`)."""
-    import pandas as pd
-
-    facts = pd.DataFrame(index=customers)
-    table = data.table("customers")
-    subs = data.table("subscriptions")
-    if table is not None:
-        indexed = table.set_index("customer_id")
-        for column, source in (("name", "name"), ("owner", data.config.owner_column),
-                               ("plan", "plan")):  # fmt: skip
-            if source in indexed:
-                facts[column] = indexed[source].reindex(customers)
-    if subs is not None and "plan" not in facts and "plan" in subs:
-        facts["plan"] = subs.sort_values("start_date").groupby("customer_id")["plan"].last()
-    if subs is not None and "term_end" in subs:
-        ahead = subs[subs["term_end"] >= pd.Timestamp(day)]
-        facts["renewal_date"] = ahead.groupby("customer_id")["term_end"].min()
-    for column in ("name", "owner", "plan", "renewal_date"):
-        if column not in facts:
-            facts[column] = None
-    return facts
 
 
 def health(
@@ -369,6 +342,7 @@ def health(
 
     from csmetrics_cli.engine.context import Context
     from csmetrics_cli.health.drivers import drivers
+    from csmetrics_cli.health.listing import LIST_COLUMNS, column_of, customer_facts
     from csmetrics_cli.health.model import COMPONENTS, HealthModel, score
 
     model = HealthModel.from_config(data.config)
@@ -377,7 +351,7 @@ def health(
     frame = score(ctx, day, model)
     before = score(ctx, np.datetime64(period.previous().end_snapshot, "D"), model)
     frame = frame[frame["mrr"] > 0]
-    facts = _customer_facts(data, frame.index, day)
+    facts = customer_facts(data, frame.index, day)
     frame = facts.join(frame).assign(score_change=frame["score"] - before["score"])
     counts = frame["band"].fillna("unscored").value_counts()
     band_counts = {b: int(counts.get(b, 0)) for b in ("healthy", "needs_attention", "at_risk",
@@ -386,9 +360,9 @@ def health(
     if band is not None:
         frame = frame[frame["band"].isna()] if band == "unscored" else frame[frame["band"] == band]
     for column, value in (where or {}).items():
-        frame = frame[_column_of(data, frame, column).astype(str) == value]
+        frame = frame[column_of(data, frame, column).astype(str) == value]
     if group_by is not None:
-        frame = frame.assign(**{group_by: _column_of(data, frame, group_by)})
+        frame = frame.assign(**{group_by: column_of(data, frame, group_by)})
     frame = frame.sort_values("score", na_position="first", kind="stable")
     if group_by is not None:
         frame = frame.sort_values(group_by, kind="stable")
@@ -405,26 +379,6 @@ def health(
     bands = {"healthy": model.healthy, "at_risk": model.at_risk}
     return HealthResult(str(day), frame[order].rename_axis("customer_id"), dict(model.weights),
                         bands, total, band_counts, group_by)  # fmt: skip
-
-
-def health_columns(data: Dataset) -> list[str]:
-    """Columns `csm health --by/--where` accept: the list's own and the customers table's."""
-    table = data.table("customers")
-    extra = [c for c in table.columns if c != "customer_id"] if table is not None else []
-    return list(dict.fromkeys([*LIST_COLUMNS[1:5], "band", *extra]))
-
-
-def _column_of(data: Dataset, frame: pd.DataFrame, column: str) -> pd.Series:
-    """`column` for the rows of the at-risk list, from the list or the customers table."""
-    if column in frame:
-        return frame[column]
-    table = data.table("customers")
-    if table is None or column not in table:
-        allowed = health_columns(data)
-        close = closest(column, allowed)
-        hint = (f"did you mean '{close}'? " if close else "") + f"columns: {', '.join(allowed)}"
-        raise UsageError(f"csm health cannot filter or group by '{column}'", hint=hint)
-    return table.set_index("customer_id")[column].reindex(frame.index)
 
 
 @dataclass(frozen=True)
