@@ -66,7 +66,14 @@ def finish(
             console.say(f"  {r.table}: {r.rows_read:,} rows read from {r.file},"
                         f" {r.rows_excluded:,} excluded")  # fmt: skip
     if strict and (ds.issues or ds.unusable or warnings):
-        raise CsmError("--strict: the input has problems", hint=f"run `{validate_hint}`")
+        found = [f"{n:,} {what}" for n, what in (
+            (sum(excluded.values()), "excluded rows"),
+            (len([i for i in ds.issues if not i.excluded]), "data warnings"),
+            (len(ds.unusable), "skipped tables"),
+            (len(warnings), "period warnings"),
+        ) if n]  # fmt: skip
+        raise CsmError(f"--strict: {', '.join(found)} (listed above)",
+                       hint=f"run `{validate_hint}`")  # fmt: skip
 
 
 def emit(result: Any, fmt: str, output: str | None, name: str, ds: Dataset | None = None) -> None:

@@ -135,18 +135,18 @@ def _validate(result: Any) -> list[Section]:
                for name, why in summary["unusable_tables"].items()]  # fmt: skip
     out = [Section("Tables", ["table", "file", "rows_read", "rows_used", "rows_excluded"], tables)]
     issues = summary["issues"]
-    if not issues:
-        return [*out[:1], Section("Problems", ["code", "rows"], [], lines=["No problems found."])]
     counts = Counter((i["table"], i["code"], i["column"]) for i in issues)
-    out.append(Section("Problems", ["table", "code", "column", "rows"],
-                       [[t, c, col, n] for (t, c, col), n in counts.most_common()]))  # fmt: skip
+    if counts:
+        rows = [[table, code, column, n] for (table, code, column), n in counts.most_common()]
+        out.append(Section("Problems", ["table", "code", "column", "rows"], rows))
     shown = issues if result.limit == 0 else issues[: result.limit]
-    lines = []
+    lines = ["No problems found."] if not issues else []
     if len(shown) < len(issues):
         lines = [f"{len(issues) - len(shown):,} more: --limit 0 lists all"]
     out.append(Section("Issues", ["file", "row", "column", "code", "problem", "fix", "excluded"],
                        [[i["file"], i["row"], i["column"], i["code"], i["message"], i["hint"],
-                         i["excluded"]] for i in shown], lines=lines, main=True))  # fmt: skip
+                         i["excluded"]] for i in shown], lines=lines, main=True,
+                       wrap={"problem", "fix"}))  # fmt: skip
     return out
 
 
@@ -226,7 +226,8 @@ def as_table(result: Any, env: Env) -> Any:
         for row in texts:
             table.add_row(*(literal_text(row[i]) for i in keep))
         dropped = [section.columns[i] for i in range(len(section.columns)) if i not in keep]
-        parts.append(table)
+        if section.rows:  # an empty section is its title and its lines
+            parts.append(table)
         lines = list(section.lines)
         if dropped:
             lines.append(f"not shown for width: {', '.join(dropped)} (see --format csv)")
