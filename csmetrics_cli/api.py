@@ -252,6 +252,17 @@ class Term:
     customers: pd.DataFrame  # customer_id, name (when known), m0, m1, amount; largest first
 
 
+def _named(data: Dataset, rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` with the customer's name beside its id, when the customers table has names."""
+    customers = data.table("customers")
+    if "customer_id" not in rows or customers is None or "name" not in customers:
+        return rows
+    names = customers.drop_duplicates("customer_id").set_index("customer_id")["name"]
+    return rows.assign(name=rows["customer_id"].map(names))[
+        ["customer_id", "name", *(c for c in rows.columns if c != "customer_id")]
+    ]
+
+
 def _bridge(ctx: Any, spec: MetricSpec) -> list[Term]:
     """The bridge terms of `spec` for the all-customers row of the context's one period."""
     from csmetrics_cli.engine.context import ALL
@@ -259,17 +270,11 @@ def _bridge(ctx: Any, spec: MetricSpec) -> list[Term]:
     from csmetrics_cli.render.values import clean
 
     m = measures(ctx)
-    names = None
-    customers = ctx.data.table("customers")
-    if customers is not None and "name" in customers:
-        names = customers.set_index("customer_id")["name"]
     terms = []
     for term in spec.bridge:
         sign, measure = (term[0], term[1:]) if term[0] in "+-" else ("", term)
         label, flag, amount = TERMS[measure]
-        rows = movers(flag, amount, ctx).drop(columns="period")
-        if names is not None:
-            rows.insert(1, "name", rows["customer_id"].map(names))
+        rows = _named(ctx.data, movers(flag, amount, ctx).drop(columns="period"))
         rows = rows.sort_values("amount", ascending=False, key=abs).reset_index(drop=True)
         value = clean(m.loc[(ctx.labels[0], ALL), measure])
         terms.append(Term(measure, label, sign, value, rows))
@@ -289,6 +294,7 @@ def explain(
     detail = detail_of(ctx, spec) if rows["value"].notna().any() else None
     if detail is not None:
         detail = detail[detail["period"].isin(rows["period"])].drop(columns="period")
+        detail = _named(data, detail)
         if "amount" in detail:
             detail = detail.sort_values("amount", ascending=False, key=abs)
         detail = detail.reset_index(drop=True)

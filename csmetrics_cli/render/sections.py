@@ -72,6 +72,8 @@ def _explain(result: Any) -> list[Section]:
         columns=columns,
         rows=detail_rows,
         main=True,
+        units={c: "currency" for c in ("m0", "m1", "amount", "mrr")},
+        wrap={"name"},
     )
     return [values, behind]
 
