@@ -201,6 +201,13 @@ def _fit(section: Section, texts: list[list[str]], width: int | None, pad: int) 
     return keep
 
 
+def _numeric(section: Section) -> set[str]:
+    """The columns holding numbers (right-aligned wherever they are shown)."""
+    return {c for i, c in enumerate(section.columns)
+            if any(isinstance(r[i], int | float) and not isinstance(r[i], bool)
+                   for r in section.rows)}  # fmt: skip
+
+
 def as_table(result: Any, env: Env) -> Any:
     """Rich tables, one per section, laid out to the width: ids and numbers are never cut,
     long text wraps, and optional columns are left out when there is no room."""
@@ -211,9 +218,7 @@ def as_table(result: Any, env: Env) -> Any:
     parts: list[Any] = []
     pad = 3 if env.boxed else 2
     for section in SECTIONS[result.kind](result):
-        numeric = {c for i, c in enumerate(section.columns)
-                   if any(isinstance(r[i], int | float) and not isinstance(r[i], bool)
-                          for r in section.rows)}  # fmt: skip
+        numeric = _numeric(section)
         texts = [[_shown(v, section.units.get(c), env) for c, v in
                   zip(section.columns, row, strict=True)] for row in section.rows]  # fmt: skip
         keep = _fit(section, texts, env.width, pad)
@@ -255,8 +260,11 @@ def as_markdown(result: Any, env: Env) -> bytes:
         if section.lines:
             lines.append("")
         if section.columns and section.rows:
-            lines.append("| " + " | ".join(section.columns) + " |")
-            lines.append("|" + "---|" * len(section.columns))
+            numeric = _numeric(section)
+            lines.append("| " + " | ".join(md_text(c) for c in section.columns) + " |")
+            lines.append(
+                "|" + "".join("---:|" if c in numeric else "---|" for c in section.columns)
+            )
             for row in section.rows:
                 cells = [_shown(v, section.units.get(c), env)
                          for c, v in zip(section.columns, row, strict=True)]  # fmt: skip
