@@ -171,7 +171,7 @@ class ReportResult:
             "data_through": self.data_through,
             "data_quality": self.data_quality,
             "warnings": self.warnings,
-            **({"previous_periods": self.previous_periods} if self.previous_periods else {}),
+            "previous_periods": self.previous_periods,
         }
 
     def to_dict(self) -> dict[str, Any]:
