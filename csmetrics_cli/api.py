@@ -47,6 +47,7 @@ def open_data(
     config: Path | None = None,
     encoding: str | None = None,
     progress: Progress | None = None,
+    cache: bool = False,
 ) -> Dataset:
     """Find the tables and the config for a --data path; tables load when first used."""
     from csmetrics_cli.config import find_config, load_config
@@ -55,7 +56,9 @@ def open_data(
     cfg = load_config(find_config(config, data))
     if encoding:
         cfg = dataclasses.replace(cfg, encoding=encoding)
-    return Dataset.open(data, cfg, progress)
+    dataset = Dataset.open(data, cfg, progress)
+    dataset.use_cache = cache
+    return dataset
 
 
 def select_metrics(family: str | None, ids: list[str] | None) -> list[MetricSpec]:
@@ -456,6 +459,31 @@ class CatalogResult:
              "aliases": sorted(a for a, t in ALIASES.items() if t == s.id)}
             for s in self.specs
         ]}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CacheResult:
+    """What the table cache holds."""
+
+    kind: ClassVar[str] = "cache"
+    folder: str
+    tables: int
+    bytes: int
+    removed: int | None = None  # set by `csm cache clear`
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def cache_info(clear: bool = False) -> CacheResult:
+    """The cache folder and its size, after removing every entry when `clear`."""
+    from csmetrics_cli.contracts import cache
+
+    removed = cache.clear() if clear else None
+    files = cache.entries()
+    size = sum(p.stat().st_size + p.with_suffix(".json").stat().st_size for p in files
+               if p.with_suffix(".json").exists())  # fmt: skip
+    return CacheResult(str(cache.cache_dir()), len(files), size, removed)
 
 
 def metrics(family: str | None = None) -> CatalogResult:

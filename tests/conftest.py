@@ -57,6 +57,14 @@ def notes(frame: pd.DataFrame) -> dict:
     return {r.metric: r.note for r in rows.itertuples(index=False)}
 
 
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test gets its own table cache folder (never the user's)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def tables_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

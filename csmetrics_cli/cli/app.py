@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from csmetrics_cli import __version__
+from csmetrics_cli.cli.cache_cmd import cache
 from csmetrics_cli.cli.explain_cmd import explain
 from csmetrics_cli.cli.health_cmd import health
 from csmetrics_cli.cli.metrics_cmd import metrics
@@ -64,6 +65,7 @@ app.command(rich_help_panel="Reports")(health)
 app.command(rich_help_panel="Catalog & data")(metrics)
 app.command(rich_help_panel="Catalog & data")(validate)
 app.command(rich_help_panel="Catalog & data")(sample)
+app.command(rich_help_panel="Catalog & data")(cache)
 
 
 def _error(message: str, hint: str | None = None) -> None:

@@ -32,11 +32,15 @@ def rerun(command: str, data: Path | None, config: Path | None) -> str:
     return " ".join(parts)
 
 
-def open_data(data: Path | None, config: Path | None, encoding: str | None) -> Dataset:
-    """Open --data (or ./sample_data) with its config; tables load, timed, when first used."""
+def open_data(
+    data: Path | None, config: Path | None, encoding: str | None, no_cache: bool = False
+) -> Dataset:
+    """Open --data (or ./sample_data) with its config; tables load, timed, when first used,
+    from the table cache unless --no-cache."""
     from csmetrics_cli.api import default_data, open_data
 
-    return open_data(default_data(data, console.say), config, encoding, console.progress)
+    root = default_data(data, console.say)
+    return open_data(root, config, encoding, console.progress, cache=not no_cache)
 
 
 def finish(

@@ -79,6 +79,11 @@ Strict = Annotated[
     typer.Option("--strict", help="Fail (exit 1) on any excluded row, unknown customer or "
                  "stale period."),
 ]  # fmt: skip
+NoCache = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Read and check every table again instead of using the "
+                 "table cache (csm cache info).", show_default=False),
+]  # fmt: skip
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")]
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Timings of each step and rows read per table.")

@@ -17,6 +17,7 @@ def validate(
     data: options.Data = None,
     config: options.ConfigFile = None,
     encoding: options.Encoding = None,
+    no_cache: options.NoCache = False,
     fmt: options.FormatOpt = None,
     as_json: options.Json = False,
     output: options.Output = None,
@@ -38,7 +39,7 @@ def validate(
 
     common.start(quiet, verbose)
     fmt_ = options.pick_format(fmt, as_json, output, "validate")
-    ds = common.open_data(data, config, encoding)
+    ds = common.open_data(data, config, encoding, no_cache)
     result = api.validate(ds, limit)
     common.emit(result, fmt_, output, "csm-validate", ds)
     if strict and (ds.issues or ds.unusable):

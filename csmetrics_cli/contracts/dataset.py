@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from csmetrics_cli.config import Config
-from csmetrics_cli.contracts.checks import check_table
+from csmetrics_cli.contracts.checks import CheckedTable, check_table
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, find_sources
 from csmetrics_cli.io.readers import read_table
@@ -71,6 +71,7 @@ class Dataset:
     issues: list[Issue] = field(default_factory=list)
     unusable: dict[str, str] = field(default_factory=dict)  # optional table -> why it was skipped
     cache: dict[object, object] = field(default_factory=dict)  # period-independent derived data
+    use_cache: bool = False  # keep checked tables on disk (contracts/cache.py)
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
@@ -111,8 +112,7 @@ class Dataset:
                 usecols = None
                 if schema.known_columns_only:
                     usecols = schema.header_names(self.config.columns.get(name, {}))
-                raw = read_table(source, encoding=self.config.encoding, usecols=usecols)
-                checked = check_table(raw, self.config, customer_ids)
+                checked = self._checked(name, source, usecols, customer_ids)
         except InputError as exc:
             # An optional table that cannot be read makes its metrics unavailable, not the report.
             if name in REQUIRED_TABLES:
@@ -126,6 +126,25 @@ class Dataset:
         )
         self.issues.extend(checked.issues)
         return checked.frame
+
+    def _checked(
+        self, name: str, source: Source, usecols: set[str] | None, customer_ids: pd.Index | None
+    ) -> CheckedTable:
+        """Read and check one table, through the on-disk cache when it is on."""
+        from csmetrics_cli.contracts import cache
+
+        entry = None
+        if self.use_cache:
+            customers = self.sources.get("customers") if customer_ids is not None else None
+            entry = cache.key(source, self.config, usecols, customers)
+            hit = cache.load(entry)
+            if hit is not None:
+                return hit
+        raw = read_table(source, encoding=self.config.encoding, usecols=usecols)
+        checked = check_table(raw, self.config, customer_ids)
+        if entry is not None:
+            cache.store(entry, checked)
+        return checked
 
     def has(self, name: str, column: str | None = None) -> bool:
         """True when the table exists (and has the column with at least one value)."""

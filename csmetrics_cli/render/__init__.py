@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("report", "explain", "health", "backtest", "validate", "metrics")
+KINDS = ("report", "explain", "health", "backtest", "validate", "metrics", "cache")
 FORMATS = ("table", "csv", "json", "md", "xlsx", "html")
 # (kind, format) -> "module:function" under csmetrics_cli.render
 RENDERERS: dict[tuple[str, str], str] = {

@@ -161,7 +161,16 @@ def _metrics(result: Any) -> list[Section]:
 
 WRAP_MIN = 16  # a wrapping text column is at least this wide
 
+
+def _cache(result: Any) -> list[Section]:
+    rows = [["folder", result.folder], ["tables", result.tables], ["bytes", result.bytes]]
+    if result.removed is not None:
+        rows.append(["removed", result.removed])
+    return [Section("csm cache", ["what", "value"], rows, main=True)]
+
+
 SECTIONS: dict[str, Callable[[Any], list[Section]]] = {
+    "cache": _cache,
     "explain": _explain,
     "health": _health,
     "backtest": _backtest,
