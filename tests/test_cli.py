@@ -453,3 +453,16 @@ def test_rows_of_unknown_customers_count_overall_and_in_their_own_segment(capsys
     assert "LATE" in err and err.count("not in the customers table") == 1
     code, _, _ = run(capsys, "report", "-d", str(folder), "-p", "2024-06", "--strict")
     assert code == 1
+
+
+def test_shell_completion_knows_metric_ids_and_segment_columns(data):
+    from types import SimpleNamespace
+
+    from csmetrics_cli.cli.options import _complete_metrics, _complete_segments
+
+    assert "net_revenue_retention" in _complete_metrics("net_")
+    assert _complete_metrics("mrr,chur") == ["mrr,churned_customers", "mrr,churned_mrr",
+                                             "mrr,churn"]  # fmt: skip
+    ctx = SimpleNamespace(params={"data": str(data)})
+    assert _complete_segments(ctx, "") == ["plan", "status", "region"]  # not name: canonical
+    assert _complete_segments(ctx, "re") == ["region"]

@@ -30,6 +30,27 @@ def _complete_metrics(incomplete: str) -> list[str]:
     return [prefix + m for m in [s.id for s in CATALOG] + list(ALIASES) if m.startswith(last)]
 
 
+def _complete_segments(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion for --by: the extra headers of the customers file under --data
+    (read with the csv module, header row only), plus plan and status."""
+    import csv
+    import gzip
+
+    from csmetrics_cli.contracts.schema import SCHEMAS  # standard library only
+
+    canonical = set(SCHEMAS["customers"].column_names)
+    folder = Path(ctx.params.get("data") or "sample_data")
+    names = ["plan", "status"]
+    for path in sorted(folder.glob("customers.*")) if folder.is_dir() else []:
+        if path.suffix.lower() in (".csv", ".tsv", ".txt", ".gz"):
+            opener = gzip.open if path.suffix.lower() == ".gz" else open
+            with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
+                header = next(csv.reader(handle), [])
+            names += [h.strip() for h in header if h.strip() and h.strip() not in canonical]
+            break
+    return [n for n in dict.fromkeys(names) if n.startswith(incomplete)]
+
+
 Data = Annotated[
     Path | None,
     typer.Option("--data", "-d", help="Folder of exports, or one .xlsx workbook. "
@@ -51,7 +72,12 @@ From = Annotated[str | None, typer.Option("--from", help="First month of a month
 To = Annotated[str | None, typer.Option("--to", help="Last month of a monthly trend.")]
 By = Annotated[
     str | None,
-    typer.Option("--by", "-b", help="Segment column: plan, region, csm_owner, industry..."),
+    typer.Option(
+        "--by",
+        "-b",
+        help="Segment column: plan, region, csm_owner, industry...",
+        autocompletion=_complete_segments,
+    ),
 ]
 FamilyOpt = Annotated[
     Family | None, typer.Option("--family", help="Only this metric family.", show_default=False)
