@@ -82,3 +82,30 @@ def test_changes_of_rates_are_in_points():
 def test_plain_numbers_are_unrounded():
     assert plain_number(9.0) == "9"
     assert plain_number(69.3069306930693) == "69.3069306930693"
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_every_result_fits_the_terminal_without_cutting(tables_dir, width):
+    """Each command's table at 80 and 120 columns: no line too long, no '…' anywhere."""
+    from csmetrics_cli import api
+    from csmetrics_cli.periods import parse_period
+    from csmetrics_cli.render import Env, renderer
+
+    write_tables(tables_dir, customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS + """
+        x1,ZZ,-5,2024-01-01,,
+        x2,ZZ,1e309,2024-13-01,,
+    """)  # fmt: skip
+    ds = api.open_data(tables_dir)
+    june = parse_period("2024-06")
+    results = [
+        api.metrics(),
+        api.validate(ds),
+        api.explain(ds, api.select_metrics(None, ["nrr"])[0], june),
+        api.health(ds, june),
+    ]
+    for result in results:
+        console = Console(file=io.StringIO(), width=width, no_color=True, record=True)
+        console.print(renderer(result.kind, "table")(result, Env("$", True, width)))
+        text = console.export_text()
+        assert "…" not in text, result.kind
+        assert max(len(line.rstrip()) for line in text.splitlines()) <= width, result.kind

@@ -148,7 +148,7 @@ def _validate(result: Any) -> list[Section]:
     out.append(Section("Issues", ["file", "row", "column", "code", "problem", "fix", "excluded"],
                        [[i["file"], i["row"], i["column"], i["code"], i["message"], i["hint"],
                          i["excluded"]] for i in shown], lines=lines, main=True,
-                       wrap={"problem", "fix"}))  # fmt: skip
+                       wrap={"problem", "fix"}, optional=("excluded", "fix", "file")))  # fmt: skip
     return out
 
 
@@ -156,7 +156,8 @@ def _metrics(result: Any) -> list[Section]:
     rows = [[s.id, s.name, s.family, s.unit, s.kind.value, s.formula, ", ".join(s.inputs)]
             for s in result.specs]  # fmt: skip
     return [Section("csm metrics", ["id", "name", "family", "unit", "kind", "formula", "inputs"],
-                    rows, main=True)]  # fmt: skip
+                    rows, main=True, wrap={"name", "formula", "inputs"},
+                    optional=("kind", "inputs", "name", "unit", "family"))]  # fmt: skip
 
 
 WRAP_MIN = 16  # a wrapping text column is at least this wide
@@ -192,22 +193,28 @@ def _shown(value: Any, unit: str | None, env: Env) -> str:
     return str(value)
 
 
-def _fit(section: Section, texts: list[list[str]], width: int | None, pad: int) -> list[int]:
-    """The column positions to show: all when they fit `width`, else without the optional
-    columns (in the section's order) until they do. Wrappable columns count WRAP_MIN wide."""
+def _layout(
+    section: Section, texts: list[list[str]], width: int | None, pad: int
+) -> tuple[list[int], set[str]]:
+    """The column positions to show and the columns that may wrap. Wrapping columns count
+    WRAP_MIN wide; optional columns go (in the section's order) until the rest fits; if it
+    still does not, every text column may wrap (numbers never do)."""
     keep = list(range(len(section.columns)))
     if width is None:
-        return keep
+        return keep, section.wrap
 
-    def need(i: int) -> int:
+    def need(i: int, wrap: set[str]) -> int:
         natural = max([len(section.columns[i]), *(len(t[i]) for t in texts)])
-        return (min(natural, WRAP_MIN) if section.columns[i] in section.wrap else natural) + pad
+        return (min(natural, WRAP_MIN) if section.columns[i] in wrap else natural) + pad
 
     position = {c: i for i, c in enumerate(section.columns)}
     optional = [position[c] for c in section.optional if c in position]
-    while sum(need(i) for i in keep) > width and optional:
+    while sum(need(i, section.wrap) for i in keep) > width and optional:
         keep.remove(optional.pop(0))
-    return keep
+    if sum(need(i, section.wrap) for i in keep) <= width:
+        return keep, section.wrap
+    numeric = _numeric(section)
+    return keep, section.wrap | {section.columns[i] for i in keep} - numeric
 
 
 def _numeric(section: Section) -> set[str]:
@@ -230,15 +237,16 @@ def as_table(result: Any, env: Env) -> Any:
         numeric = _numeric(section)
         texts = [[_shown(v, section.units.get(c), env) for c, v in
                   zip(section.columns, row, strict=True)] for row in section.rows]  # fmt: skip
-        keep = _fit(section, texts, env.width, pad)
+        keep, wrap = _layout(section, texts, env.width, pad)
         parts.append(literal_text(section.title, style="bold"))
         table = new_table("", env.boxed)
         for i in keep:
             column = section.columns[i]
-            wraps = column in section.wrap
+            wraps = column in wrap
+            longest = max([len(column), *(len(row[i]) for row in texts)])
             table.add_column(literal_text(column), justify="right" if column in numeric else "left",
                              no_wrap=not wraps, overflow="fold" if wraps else "ellipsis",
-                             min_width=WRAP_MIN if wraps else None)  # fmt: skip
+                             min_width=min(WRAP_MIN, longest) if wraps else None)  # fmt: skip
         for row in texts:
             table.add_row(*(literal_text(row[i]) for i in keep))
         dropped = [section.columns[i] for i in range(len(section.columns)) if i not in keep]
