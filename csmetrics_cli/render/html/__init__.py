@@ -13,7 +13,7 @@ import pandas as pd
 
 from csmetrics_cli.problems import CsmError
 from csmetrics_cli.render import Env
-from csmetrics_cli.render.cells import human, is_null
+from csmetrics_cli.render.cells import human
 from csmetrics_cli.render.html import charts as ch
 from csmetrics_cli.render.html.page import (
     charts_section,
@@ -23,6 +23,7 @@ from csmetrics_cli.render.html.page import (
     table,
 )
 from csmetrics_cli.render.html.tiles import tiles
+from csmetrics_cli.render.values import clean
 
 if TYPE_CHECKING:
     from csmetrics_cli.api import HealthResult, ReportResult
@@ -114,18 +115,22 @@ def health_html(result: HealthResult, env: Env) -> bytes:
     customers = result.customers
     title = f"csm health on {result.snapshot}"
     counts = _bands(customers)
-    n = max(len(customers), 1)
-    cards = "".join(
-        f'<div class="tile" id="tile-{r.band}"><div class="label">{escape(r.label)}</div>'
-        f'<div class="value">{r.customers:,}</div><div class="note">'
-        f"{r.customers / n:.0%} of customers · MRR {escape(human(r.mrr, 'currency', env.currency))}"
-        "</div></div>"
-        for r in counts.itertuples(index=False)
+    n = max(result.total, 1)
+    labels = dict(zip(counts["band"], counts["label"], strict=True))
+    cards = "".join(  # every paying customer per band, whatever the list shows
+        f'<div class="tile" id="tile-{band}"><div class="label">'
+        f"{escape(labels.get(band, band.replace('_', ' ')).upper())}</div>"
+        f'<div class="value">{count:,}</div><div class="note">'
+        f"{count / n:.0%} of paying customers</div></div>"
+        for band, count in result.band_counts.items()
     )
     chart = ch.band_chart(counts[counts["customers"] > 0]) if len(customers) else None
-    columns = [c for c in ("score", "band", "reason", "mrr", *COMPONENTS) if c in customers]
+    listed = ("name", "owner", "plan", "renewal_date", "mrr", "score", "score_change", "band",
+              "drivers", "unscored_reason", *COMPONENTS)  # fmt: skip
+    columns = [c for c in listed if c in customers and customers[c].notna().any()]
     shown = customers.head(MAX_CUSTOMERS)
-    units = {"score": "score", "mrr": "currency", **{c: "score" for c in COMPONENTS}}
+    units = {"score": "score", "score_change": "score", "mrr": "currency",
+             **{c: "score" for c in COMPONENTS}}  # fmt: skip
     rows = []
     for cid, r in zip(shown.index, shown[columns].itertuples(index=False), strict=True):
         cells = [escape(str(cid))]
@@ -133,7 +138,10 @@ def health_html(result: HealthResult, env: Env) -> bytes:
             if c in units:
                 cells.append(escape(human(value, units[c], env.currency)))
             else:
-                cells.append("" if is_null(value) else escape(str(value)))
+                text = clean(value)
+                cells.append(
+                    "" if text is None else f'<span class="txt">{escape(str(text))}</span>'
+                )
         rows.append(cells)
     lines = [f"{len(customers):,} of {result.total:,} paying customers shown, lowest score first."]
     if len(customers) > MAX_CUSTOMERS:

@@ -54,6 +54,7 @@ th{background:#f6f8fa;font-weight:bold;position:sticky;top:0}
 th:first-child,td:first-child,td.text{text-align:left}
 td .chg,td .note{display:block;font-size:11px}
 td .note{white-space:normal;max-width:260px;margin-left:auto}
+td .txt{display:block;white-space:normal;text-align:left;min-width:8em;max-width:340px}
 tr:last-child td{border-bottom:none}
 """
 
