@@ -7,7 +7,6 @@ per context.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.engine.cache import per_dataset
 from csmetrics_cli.periods import Period
 
 T = TypeVar("T")
@@ -42,23 +42,6 @@ class Context:
     def labels(self) -> list[str]:
         return [p.label for p in self.periods]
 
-    def memo(self, key: str, build: Callable[[], T]) -> T:
-        """Compute `build()` once per context."""
-        if key not in self.cache:
-            self.cache[key] = build()
-        return self.cache[key]  # type: ignore[no-any-return]
-
-    def shared(self, key: str, build: Callable[[], T]) -> T:
-        """Compute `build()` once per data set and segmentation, whatever the periods.
-
-        For work that does not depend on the periods (coding the events table, say), so
-        that --compare's second context reuses it.
-        """
-        cache_key = (key, self.segment_by)
-        if cache_key not in self.data.cache:
-            self.data.cache[cache_key] = build()
-        return self.data.cache[cache_key]  # type: ignore[return-value]
-
     def assign_period(self, days: pd.Series) -> pd.Series:
         """The label of the period each date falls in, or NA."""
         starts = np.array([np.datetime64(p.start, "D") for p in self.periods])
@@ -74,21 +57,11 @@ class Context:
 
     def customers(self) -> pd.Index:
         """Every customer id known: the customers table plus those in subscriptions."""
-
-        def build() -> pd.Index:
-            ids = [self.data.table("subscriptions")["customer_id"]]  # type: ignore[index]
-            customers = self.data.table("customers")
-            if customers is not None:
-                ids.insert(0, customers["customer_id"])
-            return pd.Index(pd.concat(ids).unique(), name="customer_id")
-
-        return self.shared("customers", build)
+        return _known_customers(self)
 
     def segments(self) -> pd.Series | None:
         """customer_id -> segment label for --by (None without --by)."""
-        if self.segment_by is None:
-            return None
-        return self.shared("segments", self._build_segments)
+        return None if self.segment_by is None else _segment_labels(self)
 
     def _build_segments(self) -> pd.Series:
         by = self.segment_by
@@ -140,3 +113,17 @@ class Context:
             parts.append(by_seg)
         out = pd.concat(parts).reindex(self.grid())
         return out.fillna(fill) if fill is not None else out
+
+
+@per_dataset
+def _known_customers(ctx: Context) -> pd.Index:
+    ids = [ctx.data.table("subscriptions")["customer_id"]]  # type: ignore[index]
+    customers = ctx.data.table("customers")
+    if customers is not None:
+        ids.insert(0, customers["customer_id"])
+    return pd.Index(pd.concat(ids).unique(), name="customer_id")
+
+
+@per_dataset
+def _segment_labels(ctx: Context) -> pd.Series:
+    return ctx._build_segments()

@@ -21,25 +21,28 @@ DRIVER_BELOW = 50.0  # a component under this pulls the score down
 MAX_DRIVERS = 2
 
 
-def _words(component: str, value: float) -> str:
-    """One component's value as a fact about the customer."""
+def _words(component: str, values: pd.Series) -> pd.Series:
+    """One component's values as facts about the customers, for a whole column at once."""
+    whole = values.round().astype("int64").astype(str)
     if component == "usage":
-        days = round(value * USAGE_TARGET_DAYS / 100)
-        return f"no activity in {WINDOW_DAYS} days" if days == 0 else (
-            f"{days} active days in the last {WINDOW_DAYS}")  # fmt: skip
+        days = (values * USAGE_TARGET_DAYS / 100).round().astype("int64")
+        some = days.astype(str) + f" active days in the last {WINDOW_DAYS}"
+        return some.where(days > 0, f"no activity in {WINDOW_DAYS} days")
     if component == "features":
-        return f"uses {value:.0f}% of the features"
+        return "uses " + whole + "% of the features"
     if component == "sentiment":
-        return f"latest survey answer {value:.0f}/100"
+        return "latest survey answer " + whole + "/100"
     if component == "support":
-        return f"heavy support load in {SUPPORT_DAYS} days (support {value:.0f}/100)"
+        return f"heavy support load in {SUPPORT_DAYS} days (support " + whole + "/100)"
     if component == "payment":
-        return (
-            f"{'1 failed invoice' if value >= 50 else '2+ failed invoices'} in {PAYMENT_DAYS} days"
+        one = f"1 failed invoice in {PAYMENT_DAYS} days"
+        return pd.Series(one, index=values.index).where(
+            values >= 50, f"2+ failed invoices in {PAYMENT_DAYS} days"
         )
     if component == "revenue_trend":
-        return f"MRR {value - 50:+.0f}% over 3 months"
-    return f"onboarding {value:.0f}% complete"
+        change = (values - 50).round().astype("int64")
+        return "MRR " + change.map("{:+d}".format) + "% over 3 months"
+    return "onboarding " + whole + "% complete"
 
 
 def drivers(components: pd.DataFrame) -> pd.Series:
@@ -47,8 +50,16 @@ def drivers(components: pd.DataFrame) -> pd.Series:
     present = [c for c in COMPONENTS if c in components]
     values = components[present].to_numpy(dtype="float64")
     order = np.argsort(np.where(np.isnan(values), np.inf, values), axis=1)[:, :MAX_DRIVERS]
-    out = []
-    for row, picks in zip(values, order, strict=True):
-        words = [_words(present[i], row[i]) for i in picks if row[i] < DRIVER_BELOW]
-        out.append("; ".join(words))
-    return pd.Series(out, index=components.index, dtype=object)
+    out = pd.Series("", index=components.index, dtype=object)
+    rows = np.arange(len(values))
+    for rank in range(order.shape[1]):  # the weakest, then the next: a column at a time
+        picked = order[:, rank]
+        value = values[rows, picked]
+        words = pd.Series("", index=components.index, dtype=object)
+        for position, component in enumerate(present):
+            hit = (picked == position) & (value < DRIVER_BELOW)
+            if hit.any():
+                words[hit] = _words(component, pd.Series(value[hit], index=words.index[hit]))
+        joined = out.where(out == "", out + "; ") + words
+        out = joined.where(words != "", out)
+    return out

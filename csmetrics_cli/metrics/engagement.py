@@ -29,6 +29,7 @@ from csmetrics_cli.engine.activity import (
     segment_codes,
     sorted_unique,
 )
+from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.cohorts import cohort, last_day
 from csmetrics_cli.engine.context import ALL, KEYS, Context
 from csmetrics_cli.engine.movements import measures, movements
@@ -80,40 +81,36 @@ def _cohort_rows(ctx: Context) -> pd.DataFrame:
 # ---- onboarding -------------------------------------------------------------------------
 
 
+@per_context
 def _onboarding_steps(ctx: Context) -> pd.DataFrame:
     """One row per cohort customer and step: done, done_at, with start and period."""
 
-    def build() -> pd.DataFrame:
-        rows = ctx.data.table("onboarding")
-        assert rows is not None
-        if "completed_at" in rows.columns:
-            rows = rows.assign(done_at=rows["completed_at"])
-        else:
-            rows = rows.assign(done_at=pd.Series(pd.NaT, index=rows.index, dtype="datetime64[s]"))
-        steps = rows.groupby(["customer_id", "step"], as_index=False, sort=False)["done_at"].max()
-        steps["done"] = steps["done_at"].notna()
-        return steps.merge(_cohort_rows(ctx), on="customer_id")
-
-    return ctx.memo("onboarding_steps", build)
+    rows = ctx.data.table("onboarding")
+    assert rows is not None
+    if "completed_at" in rows.columns:
+        rows = rows.assign(done_at=rows["completed_at"])
+    else:
+        rows = rows.assign(done_at=pd.Series(pd.NaT, index=rows.index, dtype="datetime64[s]"))
+    steps = rows.groupby(["customer_id", "step"], as_index=False, sort=False)["done_at"].max()
+    steps["done"] = steps["done_at"].notna()
+    return steps.merge(_cohort_rows(ctx), on="customer_id")
 
 
+@per_context
 def _onboarding_customers(ctx: Context) -> pd.DataFrame:
     """One row per cohort customer with onboarding rows: complete flag and last completion."""
 
-    def build() -> pd.DataFrame:
-        steps = _onboarding_steps(ctx)
-        per = steps.groupby("customer_id", as_index=False).agg(
-            period=("period", "first"),
-            start=("start", "first"),
-            steps=("step", "count"),
-            done=("done", "sum"),
-            finished=("done_at", "max"),
-        )
-        per["complete"] = per["done"] == per["steps"]
-        per["days"] = (per["finished"] - per["start"]).dt.days.where(per["complete"])
-        return per
-
-    return ctx.memo("onboarding_customers", build)
+    steps = _onboarding_steps(ctx)
+    per = steps.groupby("customer_id", as_index=False).agg(
+        period=("period", "first"),
+        start=("start", "first"),
+        steps=("step", "count"),
+        done=("done", "sum"),
+        finished=("done_at", "max"),
+    )
+    per["complete"] = per["done"] == per["steps"]
+    per["days"] = (per["finished"] - per["start"]).dt.days.where(per["complete"])
+    return per
 
 
 def onboarding_completion(ctx: Context) -> pd.DataFrame:
@@ -166,31 +163,29 @@ def onboarding_step_completion(ctx: Context) -> pd.DataFrame:
     return ratio(stacked["done"], stacked["n"], zero_note="no cohort customers with this step")
 
 
+@per_context
 def _paying_after(ctx: Context) -> pd.DataFrame:
     """Cohort customers with onboarding rows whose retention day is inside the data.
 
     Columns: customer_id, period, complete, paying (MRR > 0 on start + retention_days).
     """
 
-    def build() -> pd.DataFrame:
-        per = _onboarding_customers(ctx)
-        per = per.assign(target=per["start"] + pd.Timedelta(days=ctx.config.retention_days))
-        rows = per[per["target"] <= last_day(ctx)]
-        subs = ctx.data.table("subscriptions")
-        assert subs is not None
-        paying = pd.Series(False, index=rows.index)
-        for label in ctx.labels:
-            mine = rows[rows["period"] == label]
-            if mine.empty:
-                continue
-            ids = pd.Index(mine["customer_id"].unique())
-            days = np.unique(as_days(mine["target"]))
-            mrr = mrr_matrix(subs[subs["customer_id"].isin(ids)], ids, days)
-            pos = np.searchsorted(days, as_days(mine["target"]))
-            paying[mine.index] = mrr[ids.get_indexer(mine["customer_id"]), pos] > 0
-        return rows.assign(paying=paying)
-
-    return ctx.memo("onboarding_paying_after", build)
+    per = _onboarding_customers(ctx)
+    per = per.assign(target=per["start"] + pd.Timedelta(days=ctx.config.retention_days))
+    rows = per[per["target"] <= last_day(ctx)]
+    subs = ctx.data.table("subscriptions")
+    assert subs is not None
+    paying = pd.Series(False, index=rows.index)
+    for label in ctx.labels:
+        mine = rows[rows["period"] == label]
+        if mine.empty:
+            continue
+        ids = pd.Index(mine["customer_id"].unique())
+        days = np.unique(as_days(mine["target"]))
+        mrr = mrr_matrix(subs[subs["customer_id"].isin(ids)], ids, days)
+        pos = np.searchsorted(days, as_days(mine["target"]))
+        paying[mine.index] = mrr[ids.get_indexer(mine["customer_id"]), pos] > 0
+    return rows.assign(paying=paying)
 
 
 def onboarding_retention(completed: bool, ctx: Context) -> pd.DataFrame:
@@ -276,16 +271,19 @@ def _activation_days(ctx: Context) -> tuple[pd.Series | None, str]:
     if not ctx.data.has("events", "event"):
         return None, f"activation_event '{name}' is set but events have no event column"
 
-    def build() -> pd.Series:
-        events = ctx.data.table("events")
-        assert events is not None
-        base = event_codes(ctx)
-        hit = (events["event"] == name).to_numpy(dtype=bool, na_value=False) & (base.customer >= 0)
-        first = pd.Series(base.day[hit]).groupby(base.customer[hit]).min()
-        days = EPOCH + first.to_numpy().astype("timedelta64[D]")
-        return pd.Series(days, index=ctx.customers()[first.index]).astype("datetime64[s]")
+    return _activation_event_days(ctx, name), f"first '{name}' event"
 
-    return ctx.memo("activation_event_days", build), f"first '{name}' event"
+
+@per_dataset
+def _activation_event_days(ctx: Context, name: str) -> pd.Series:
+    """Each customer's first day with an event called `name`."""
+    events = ctx.data.table("events")
+    assert events is not None
+    base = event_codes(ctx)
+    hit = (events["event"] == name).to_numpy(dtype=bool, na_value=False) & (base.customer >= 0)
+    first = pd.Series(base.day[hit]).groupby(base.customer[hit]).min()
+    days = EPOCH + first.to_numpy().astype("timedelta64[D]")
+    return pd.Series(days, index=ctx.customers()[first.index]).astype("datetime64[s]")
 
 
 def _activated_cohort(ctx: Context) -> tuple[pd.DataFrame | None, str]:

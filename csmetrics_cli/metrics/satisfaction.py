@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import Context
 from csmetrics_cli.metrics.results import measure, ratio, result
 
@@ -49,33 +50,31 @@ def nps_detail(ctx: Context) -> pd.DataFrame:
     return rows.assign(group=group)[["period", "customer_id", "responded_at", "score", "group"]]
 
 
+@per_context
 def nps_counts(ctx: Context) -> pd.DataFrame:
     """Per (period, segment): responses n, promoters (9-10), detractors (0-6), their
     difference (net_promoters), and how many answers were rescaled (with a note)."""
 
-    def build() -> pd.DataFrame:
-        rows = _responses(ctx, "nps")
-        # Another scale_max is mapped linearly onto 0-10 before the standard bands apply.
-        score = rows["score"] * NPS_SCALE / rows["scale_max"]
-        rows = rows.assign(
-            promoter=score >= 9,
-            detractor=score <= 6,
-            rescaled=rows["scale_max"] != NPS_SCALE,
-        )
-        m = ctx.aggregate(
-            rows,
-            {
-                "n": ("score", "count"),
-                "promoters": ("promoter", "sum"),
-                "detractors": ("detractor", "sum"),
-                "rescaled": ("rescaled", "sum"),
-            },
-        )
-        m["net_promoters"] = m["promoters"] - m["detractors"]
-        m["note"] = _rescaled_note(m["rescaled"], "0-10")
-        return m
-
-    return ctx.memo("nps_counts", build)
+    rows = _responses(ctx, "nps")
+    # Another scale_max is mapped linearly onto 0-10 before the standard bands apply.
+    score = rows["score"] * NPS_SCALE / rows["scale_max"]
+    rows = rows.assign(
+        promoter=score >= 9,
+        detractor=score <= 6,
+        rescaled=rows["scale_max"] != NPS_SCALE,
+    )
+    m = ctx.aggregate(
+        rows,
+        {
+            "n": ("score", "count"),
+            "promoters": ("promoter", "sum"),
+            "detractors": ("detractor", "sum"),
+            "rescaled": ("rescaled", "sum"),
+        },
+    )
+    m["net_promoters"] = m["promoters"] - m["detractors"]
+    m["note"] = _rescaled_note(m["rescaled"], "0-10")
+    return m
 
 
 def nps_responses(ctx: Context) -> pd.DataFrame:
