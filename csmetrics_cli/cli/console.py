@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,13 +77,65 @@ def timing(step: str, started: float) -> None:
         say(f"  {step}: {time.perf_counter() - started:.2f} s")
 
 
+SHOW_AFTER = 1.0  # seconds a step runs before the progress display appears
+
+
+class _Steps:
+    """The running steps, shown as one transient rich Progress line each on stderr.
+
+    The display starts only once a step has run SHOW_AFTER seconds, so quick commands
+    print nothing; it vanishes when the last step ends.
+    """
+
+    def __init__(self) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.display = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=err(), transient=True,
+        )  # fmt: skip
+        self.running = 0
+        self.timer: threading.Timer | None = None
+
+    def begin(self, label: str) -> Any:
+        self.running += 1
+        if self.running == 1:
+            self.timer = threading.Timer(SHOW_AFTER, self.display.start)
+            self.timer.daemon = True
+            self.timer.start()
+        return self.display.add_task(literal_text(label).plain, total=None)
+
+    def end(self, task: Any) -> bool:
+        """End a step; True when it was the last one running."""
+        self.display.remove_task(task)
+        self.running -= 1
+        if self.running:
+            return False
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer.join()
+        self.display.stop()
+        return True
+
+
+_RUNNING: list[_Steps] = []  # the display while any step runs, made anew for the next
+
+
 @contextmanager
 def progress(label: str) -> Iterator[None]:
-    """A spinner on stderr while a table loads (terminal only, not with -q); timed with -v."""
+    """A progress line on stderr for a step that takes over SHOW_AFTER seconds (terminal
+    only, not with -q); timed with -v."""
     started = time.perf_counter()
     if not sys.stderr.isatty() or _LEVEL["quiet"]:
         yield
     else:
-        with err().status(literal_text(label)):
+        if not _RUNNING:
+            _RUNNING.append(_Steps())
+        steps = _RUNNING[0]
+        task = steps.begin(label)
+        try:
             yield
+        finally:
+            if steps.end(task):
+                _RUNNING.clear()
     timing(label, started)

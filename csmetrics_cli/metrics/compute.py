@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from functools import partial
+from itertools import groupby
 from typing import Any
 
 import pandas as pd
@@ -13,7 +14,7 @@ from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import ALL, Context
 from csmetrics_cli.metrics.catalog import BY_ID
 from csmetrics_cli.metrics.results import measure, null_result, ratio
-from csmetrics_cli.metrics.spec import Kind, MetricSpec, Ref
+from csmetrics_cli.metrics.spec import FAMILIES, Kind, MetricSpec, Ref
 
 COLUMNS = [
     "period", "segment_by", "segment", "metric", "item", "name", "family",
@@ -80,15 +81,17 @@ def detail_of(ctx: Context, spec: MetricSpec) -> pd.DataFrame | None:
 def compute(ctx: Context, specs: list[MetricSpec]) -> pd.DataFrame:
     """One row per period x segment x metric (x item), in catalog then period order."""
     parts = []
-    for spec in specs:
-        frame = value_of(ctx, spec.id).reset_index()
-        if "item" not in frame:
-            frame["item"] = None
-        frame["metric"] = spec.id
-        frame["name"] = spec.name
-        frame["family"] = spec.family
-        frame["unit"] = spec.unit
-        parts.append(frame)
+    for family, group in groupby(specs, key=lambda s: s.family):
+        with ctx.data.progress(f"Computing {FAMILIES[family].title.lower()}"):
+            for spec in group:
+                frame = value_of(ctx, spec.id).reset_index()
+                if "item" not in frame:
+                    frame["item"] = None
+                frame["metric"] = spec.id
+                frame["name"] = spec.name
+                frame["family"] = spec.family
+                frame["unit"] = spec.unit
+                parts.append(frame)
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     long = pd.concat(parts, ignore_index=True)
