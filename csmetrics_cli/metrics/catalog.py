@@ -142,19 +142,18 @@ CATALOG: tuple[MetricSpec, ...] = (
                denominator="lost_mrr", scale=1.0,
                zero_note="no contraction or churned MRR in the period", better="up",
                bridge=("new_mrr", "+reactivation_mrr", "+expansion_mrr")),
-    MetricSpec(id="net_revenue_retention_ttm", name="Net revenue retention (trailing 12"
-               " months)", family="revenue", unit="%", formula="MRR at the end snapshot of the"
-               " customers paying 12 months before it / their MRR then x 100", inputs=SUBS,
-               kind=R, source=TTM, numerator="ttm_net_mrr", denominator="ttm_start_mrr",
+    MetricSpec(id="net_revenue_retention_ttm", name="Net revenue retention (TTM)",
+               family="revenue", unit="%", formula="MRR at the end snapshot of the customers"
+               " paying 12 months before it / their MRR then x 100", inputs=SUBS, kind=R,
+               source=TTM, numerator="ttm_net_mrr", denominator="ttm_start_mrr",
                detail=ref("revenue:ttm_detail"), better="up", interval="bootstrap",
                resample=TTM_CUSTOMERS),
-    MetricSpec(id="gross_revenue_retention_ttm", name="Gross revenue retention (trailing 12"
-               " months)", family="revenue", unit="%", formula="sum over the customers paying"
-               " 12 months before the end snapshot of min(MRR then, MRR at the end snapshot) /"
-               " their MRR then x 100", inputs=SUBS, kind=R, source=TTM,
-               numerator="ttm_gross_mrr", denominator="ttm_start_mrr",
-               detail=ref("revenue:ttm_detail"), better="up", interval="bootstrap",
-               resample=TTM_CUSTOMERS),
+    MetricSpec(id="gross_revenue_retention_ttm", name="Gross revenue retention (TTM)",
+               family="revenue", unit="%", formula="sum over the customers paying 12 months"
+               " before the end snapshot of min(MRR then, MRR at the end snapshot) / their MRR"
+               " then x 100", inputs=SUBS, kind=R, source=TTM, numerator="ttm_gross_mrr",
+               denominator="ttm_start_mrr", detail=ref("revenue:ttm_detail"), better="up",
+               interval="bootstrap", resample=TTM_CUSTOMERS),
     MetricSpec(id="customer_lifetime_months", name="Customer lifetime", family="revenue",
                unit="months", formula="1 / monthly customer churn rate (mean of the monthly"
                " rates for longer periods)", inputs=SUBS, kind=M,

@@ -117,7 +117,8 @@ def with_interval(ctx: Context, spec: MetricSpec, frame: pd.DataFrame) -> pd.Dat
     or a value), and "small sample (n = k)" appended to the note where 0 < n < MIN_SAMPLE
     (n: the denominator's count, the NPS answers, or the customers resampled)."""
     out = frame.assign(ci_low=np.nan, ci_high=np.nan)
-    if spec.interval is None:
+    known = out["value"].notna().to_numpy()
+    if spec.interval is None or not known.any():  # nothing to bound (or inputs missing)
         return out
     if spec.interval == "wilson":
         low, high = intervals.wilson(out["numerator"].to_numpy(), out["denominator"].to_numpy())
@@ -131,7 +132,6 @@ def with_interval(ctx: Context, spec: MetricSpec, frame: pd.DataFrame) -> pd.Dat
         )
     else:
         low, high, n = _bootstrap(ctx, spec, out.index)
-    known = out["value"].notna().to_numpy()
     out["ci_low"] = np.where(known, low * spec.scale, np.nan)
     out["ci_high"] = np.where(known, high * spec.scale, np.nan)
     small = pd.Series(known & (n > 0) & (n < intervals.MIN_SAMPLE), index=out.index)
