@@ -11,9 +11,10 @@ metric whose spec names an `interval`.
   inside [-1, 1] (Rocks 2016, as MeasuringU publishes it).
 - Bootstrap of a ratio of sums over customers (NRR, GRR): resample the n customers of a
   group with replacement B = 1000 times (a multinomial weight matrix, drawn in chunks of
-  replicates), sum numerator and denominator in each replicate, and take the 2.5th and
-  97.5th percentiles of their ratio. The generator is seeded with SEED and the group's
-  period and segment, so a group's interval never depends on what else a report computes.
+  replicates, over pooled identical customers when prices repeat), sum numerator and
+  denominator in each replicate, and take the 2.5th and 97.5th percentiles of their ratio.
+  The generator is seeded with SEED and the group's period and segment, so a group's
+  interval never depends on what else a report computes.
 """
 
 from __future__ import annotations
@@ -81,21 +82,30 @@ def group_seed(*labels: object) -> list[int]:
 def bootstrap_sums(
     values: np.ndarray, seed: Sequence[int], replicates: int = REPLICATES
 ) -> np.ndarray:
-    """replicates x columns sums of `values` (n x columns) over customers resampled with
-    replacement: each chunk draws n indices per replicate, counts them (the multinomial
-    weights of the n customers) and multiplies the weights by the values."""
+    """replicates x columns sums of `values` (n x columns) over the n customers resampled
+    with replacement, through each replicate's multinomial weights (how often each customer
+    was drawn). Customers with identical values are pooled first: their joint count is
+    multinomial with probability (their number / n), the same distribution drawn over far
+    fewer cells when prices repeat; otherwise each chunk draws n indices per replicate and
+    counts them."""
     values = np.asarray(values, dtype="float64")
     n = len(values)
     out = np.zeros((replicates, values.shape[1]))
     if n == 0:
         return out
     rng = np.random.default_rng(list(seed))
+    distinct, counts = np.unique(values, axis=0, return_counts=True)
+    pooled = len(distinct) * 4 <= n
     for start in range(0, replicates, CHUNK):
         size = min(CHUNK, replicates - start)
+        if pooled:
+            weights = rng.multinomial(n, counts / n, size=size)
+            out[start : start + size] = weights.astype("float64") @ distinct
+            continue
         draws = rng.integers(0, n, size=(size, n), dtype=np.int64)
         draws += (np.arange(size, dtype=np.int64) * n)[:, None]
         weights = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n)
-        out[start : start + size] = weights @ values
+        out[start : start + size] = weights.astype("float64") @ values  # BLAS, not int
     return out
 
 
