@@ -470,7 +470,7 @@ class CatalogResult:
             {"id": s.id, "name": s.name, "family": s.family, "unit": s.unit, "kind": s.kind.value,
              "formula": s.formula, "inputs": list(s.inputs), "itemised": s.itemised,
              "numerator": s.numerator, "denominator": s.denominator,
-             "depends": list(s.depends), "better": s.better,
+             "depends": list(s.depends), "better": s.better, "interval": s.interval,
              "aliases": sorted(a for a, t in ALIASES.items() if t == s.id)}
             for s in self.specs
         ]}  # fmt: skip
