@@ -44,7 +44,7 @@ class Section:
 INTERVAL_NAMES = {
     "wilson": "Wilson score",
     "nps": "adjusted Wald (n + 3, 0.75 added to promoters and detractors)",
-    "bootstrap": "percentile bootstrap over customers (1,000 replicates, fixed seed)",
+    "bootstrap": "percentile bootstrap over customers ({replicates:,} replicates, seed {seed})",
 }
 
 
@@ -64,7 +64,10 @@ def _explain(result: Any) -> list[Section]:
                      clean(r.denominator), r.note])  # fmt: skip
     lines = [f"formula: {s.formula}", f"inputs: {', '.join(s.inputs) or '-'}"]
     if s.interval:
-        lines.append(f"95% interval: {INTERVAL_NAMES[s.interval]}")
+        from csmetrics_cli.metrics.intervals import REPLICATES, SEED  # numpy: explain has it
+
+        how = INTERVAL_NAMES[s.interval].format(replicates=REPLICATES, seed=SEED)
+        lines.append(f"95% interval: {how}")
     values = Section(
         title=f"{s.name} ({s.id}, {s.family}, {s.unit})",
         columns=[
