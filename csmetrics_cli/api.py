@@ -152,6 +152,7 @@ class ReportResult:
     currency: str = ""
     warnings: list[str] = field(default_factory=list)
     previous_periods: list[str] = field(default_factory=list)  # with --compare
+    show_ci: bool = False  # the terminal table shows ci_low/ci_high (--ci); files always do
 
     @property
     def previous_label(self) -> str | None:
@@ -175,6 +176,7 @@ class ReportResult:
             "data_quality": self.data_quality,
             "warnings": self.warnings,
             "previous_periods": self.previous_periods,
+            "intervals": interval_method(list(dict.fromkeys(self.frame["metric"]))),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -183,12 +185,24 @@ class ReportResult:
         return {"metrics": records(self.frame), **self.meta()}
 
 
+def interval_method(metric_ids: list[str]) -> dict[str, Any]:
+    """How ci_low/ci_high were computed (the metrics' methods), for the report's metadata."""
+    from csmetrics_cli.metrics import intervals
+
+    methods = {m: BY_ID[m].interval for m in metric_ids if m in BY_ID and BY_ID[m].interval}
+    return {"level": intervals.LEVEL, "small_sample_below": intervals.MIN_SAMPLE,
+            "methods": methods,
+            "bootstrap": {"replicates": intervals.REPLICATES, "seed": intervals.SEED,
+                          "resampled": "customers", "interval": "percentile"}}  # fmt: skip
+
+
 def report(
     data: Dataset,
     periods: list[Period],
     specs: list[MetricSpec],
     segment_by: str | None = None,
     compare: bool = False,
+    show_ci: bool = False,
 ) -> ReportResult:
     """The KPIs for the periods, overall and per segment, with the previous period if asked."""
     from csmetrics_cli.engine.context import Context
@@ -199,7 +213,7 @@ def report(
     frame = compute(Context(data, periods, segment_by), specs)
     before = [p.previous() for p in periods] if compare else []
     if compare:
-        previous = compute(Context(data, before, segment_by), specs)
+        previous = compute(Context(data, before, segment_by), specs, with_intervals=False)
         frame = with_previous(
             frame, previous, {b.label: p.label for b, p in zip(before, periods, strict=True)}
         )
@@ -214,6 +228,7 @@ def report(
         currency=data.config.currency,
         warnings=staleness(periods, first, last),
         previous_periods=[p.label for p in before],
+        show_ci=show_ci,
     )
 
 
@@ -455,7 +470,7 @@ class CatalogResult:
             {"id": s.id, "name": s.name, "family": s.family, "unit": s.unit, "kind": s.kind.value,
              "formula": s.formula, "inputs": list(s.inputs), "itemised": s.itemised,
              "numerator": s.numerator, "denominator": s.denominator,
-             "depends": list(s.depends), "better": s.better,
+             "depends": list(s.depends), "better": s.better, "interval": s.interval,
              "aliases": sorted(a for a, t in ALIASES.items() if t == s.id)}
             for s in self.specs
         ]}  # fmt: skip

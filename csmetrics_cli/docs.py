@@ -42,7 +42,35 @@ def metrics_markdown() -> str:
                 f"{', '.join(s.inputs) or 'see formula'} |"
             )
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + intervals_markdown())
+
+
+INTERVAL_TEXT = {
+    "wilson": "Wilson score interval of numerator / denominator",
+    "nps": "adjusted Wald: (p' - d') +- 1.96 x sqrt((p' + d' - (p' - d')^2) / n'), n' = n + 3,"
+    " p' = (promoters + 0.75) / n', d' = (detractors + 0.75) / n'",
+    "bootstrap": "percentile bootstrap: the customers behind the ratio resampled with replacement",
+}
+
+
+def intervals_markdown() -> list[str]:
+    """How each metric's 95% interval (ci_low, ci_high) is computed."""
+    from csmetrics_cli.metrics import intervals
+
+    lines = ["## 95% intervals", "",
+             "Every rate carries `ci_low` and `ci_high` (95%, in the metric's unit) in JSON and"
+             " CSV, in the HTML and XLSX reports, and in the terminal with `csm report --ci`;"
+             " other metrics have null there. A rate whose denominator (answers, tickets,"
+             f" customers resampled) is under {intervals.MIN_SAMPLE} carries the note"
+             " `small sample (n = k)`. The bootstrap draws"
+             f" {intervals.REPLICATES:,} replicates per period and segment from a generator"
+             f" seeded with {intervals.SEED} and the period and segment labels, so the same"
+             " data always gives the same interval.", "",
+             "| interval | how | metrics |", "|---|---|---|"]  # fmt: skip
+    for method, text in INTERVAL_TEXT.items():
+        ids = ", ".join(f"`{s.id}`" for s in CATALOG if s.interval == method)
+        lines.append(f"| {method} | {_cell(text)} | {ids} |")
+    return [*lines, ""]
 
 
 def problems_markdown() -> str:

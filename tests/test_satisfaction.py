@@ -159,7 +159,9 @@ def test_nps_on_another_scale_is_rescaled(tables_dir):
 def test_first_contact_resolution_mixed(june):
     # flagged: t1 yes, t2 no; derived: t3 yes, t4 t5 t6 no -> 2 of 6
     assert values(june)["first_contact_resolution_rate"] == pytest.approx(2 / 6 * 100)
-    assert notes(june)["first_contact_resolution_rate"] == "flag on 2 tickets, derived for 4"
+    assert notes(june)["first_contact_resolution_rate"] == (
+        "flag on 2 tickets, derived for 4; small sample (n = 6)"
+    )
 
 
 def test_first_contact_resolution_without_flag_column(tables_dir):
@@ -168,7 +170,9 @@ def test_first_contact_resolution_without_flag_column(tables_dir):
     frame = run_report(tables_dir, "2024-06", family="satisfaction")
     # derived for all: t1, t2, t3 resolved with 1 reply and no reopen -> 3 of 6
     assert values(frame)["first_contact_resolution_rate"] == pytest.approx(50)
-    assert notes(frame)["first_contact_resolution_rate"] == "flag on 0 tickets, derived for 6"
+    assert notes(frame)["first_contact_resolution_rate"] == (
+        "flag on 0 tickets, derived for 6; small sample (n = 6)"
+    )
 
 
 def test_first_contact_resolution_flag_only(tables_dir):
@@ -181,7 +185,9 @@ def test_first_contact_resolution_flag_only(tables_dir):
     """)  # fmt: skip
     frame = run_report(tables_dir, "2024-06", family="satisfaction")
     assert values(frame)["first_contact_resolution_rate"] == 50
-    assert notes(frame)["first_contact_resolution_rate"] == "flag on 4 tickets, derived for 0"
+    assert notes(frame)["first_contact_resolution_rate"] == (
+        "flag on 4 tickets, derived for 0; small sample (n = 4)"
+    )
 
 
 def test_missing_tables_give_null_with_a_note(tables_dir):
@@ -291,7 +297,7 @@ def test_first_contact_resolution_counts_undecided_tickets_and_says_so(tables_di
     assert values(frame)["first_contact_resolution_rate"] == pytest.approx(2 / 3 * 100)
     assert notes(frame)["first_contact_resolution_rate"] == (
         "flag on 1 tickets, derived for 2 (1 without a flag or a decidable rule:"
-        " counted as not resolved at first contact)"
+        " counted as not resolved at first contact); small sample (n = 3)"
     )
 
 

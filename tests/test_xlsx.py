@@ -180,15 +180,20 @@ def test_summary_prints_on_one_landscape_page(june):
 def test_family_sheet_is_wide_with_bold_frozen_filtered_header_and_unit_formats(june):
     ws = _book(june, ["2024-06"], compare=True)["Revenue and retention"]
     head = [c.value for c in ws[1]]
-    assert head == ["Metric", "Unit", "2024-06", "2024-05", "Change", "Note"]
+    assert head == ["Metric", "Unit", "2024-06", "95% CI low", "95% CI high", "2024-05",
+                    "Change", "Note"]  # fmt: skip
     assert all(c.font.bold for c in ws[1]) and ws.freeze_panes == "C2"
-    assert ws.auto_filter.ref == f"A1:F{ws.max_row}"
+    assert ws.auto_filter.ref == f"A1:H{ws.max_row}"
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
     assert rows["MRR"][1].value == "currency" and rows["MRR"][2].value == 960
     assert rows["MRR"][2].number_format == UNITS["currency"].excel
     assert rows["Customer churn rate"][2].number_format == UNITS["%"].excel
-    assert rows["Customers at end"][4].number_format.startswith("+#,##0;")
-    assert rows["Customer acquisition cost"][5].value  # the note says why it is empty
+    churn = [rows["Customer churn rate"][i].value for i in (3, 2, 4)]  # low, value, high
+    assert 0 <= churn[0] <= churn[1] <= churn[2] <= 100 and churn[1] == pytest.approx(25.0)
+    assert rows["Customer churn rate"][3].number_format == UNITS["%"].excel
+    assert rows["MRR"][3].value is None  # no interval on a sum
+    assert rows["Customers at end"][6].number_format.startswith("+#,##0;")
+    assert rows["Customer acquisition cost"][7].value  # the note says why it is empty
 
 
 def test_items_are_indented_under_their_metric_on_sample_data():
@@ -209,12 +214,14 @@ def test_by_and_compare_give_a_column_per_period_segment_and_field():
     segments = [c.value for c in ws[1] if c.value]
     assert segments == ["All customers", "enterprise", "growth", "pro", "starter"]
     labels = [c.value for c in ws[2]]
-    assert labels[:8] == ["Metric", "Unit", "2024-05", "2024-04 (previous)", "2024-05 change",
-                          "2024-06", "2024-05 (previous)", "2024-06 change"]  # fmt: skip
-    assert len(labels) == 2 + 5 * 2 * 3 + 1 and ws.freeze_panes == "C3"
+    assert labels[:12] == ["Metric", "Unit", "2024-05", "2024-05 95% CI low",
+                           "2024-05 95% CI high", "2024-04 (previous)", "2024-05 change",
+                           "2024-06", "2024-06 95% CI low", "2024-06 95% CI high",
+                           "2024-05 (previous)", "2024-06 change"]  # fmt: skip
+    assert len(labels) == 2 + 5 * 2 * 5 + 1 and ws.freeze_panes == "C3"
     assert ws.auto_filter.ref.startswith("A2:")
     mrr = next(r for r in ws.iter_rows(min_row=3) if r[0].value == "MRR")
-    assert mrr[7].value == pytest.approx(mrr[5].value - mrr[6].value)
+    assert mrr[11].value == pytest.approx(mrr[7].value - mrr[10].value)
     assert book["Summary"]["A1"].value == "Customer success report: 2024-05 to 2024-06 by plan"
 
 

@@ -110,6 +110,11 @@ NoCache = Annotated[
     typer.Option("--no-cache", help="Read and check every table again instead of using the "
                  "table cache (csm cache info).", show_default=False),
 ]  # fmt: skip
+Ci = Annotated[
+    bool,
+    typer.Option("--ci", help="Show each rate's 95% interval in the table (CSV, JSON, HTML and "
+                 "XLSX always carry ci_low/ci_high)."),
+]  # fmt: skip
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")]
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Timings of each step and rows read per table.")

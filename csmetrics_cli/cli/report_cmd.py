@@ -19,6 +19,7 @@ def report(
     compare: Annotated[
         bool, typer.Option("--compare", help="Show the previous period and the change.")
     ] = False,
+    ci: options.Ci = False,
     strict: options.Strict = False,
     data: options.Data = None,
     config: options.ConfigFile = None,
@@ -36,6 +37,7 @@ def report(
 
       csm report --period 2024-06
       csm report --period 2024-Q2 --by plan --family revenue
+      csm report --period 2024-06 --ci
       csm report --from 2024-01 --to 2024-06 --metrics mrr,churn,nrr
       csm report --period last-month --format csv --output reports/ --quiet
     """
@@ -47,6 +49,6 @@ def report(
     options.resolve_periods(period, from_, to)
     ds = common.open_data(data, config, encoding, no_cache)
     periods = options.resolve_periods(period, from_, to, ds.config.timezone)
-    result = api.report(ds, periods, specs, segment_by=by, compare=compare)
+    result = api.report(ds, periods, specs, segment_by=by, compare=compare, show_ci=ci)
     common.finish(ds, strict, result.warnings, common.rerun("validate", data, config))
     common.emit(result, fmt_, output, common.file_name("report", result.periods), ds)

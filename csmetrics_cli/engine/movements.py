@@ -98,6 +98,7 @@ def measures(ctx: Context) -> pd.DataFrame:
     m["net_retained_mrr"] = m["start_mrr"] + m["net_change_mrr"]
     m["gross_retained_mrr"] = m["start_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
     m["lost_mrr"] = m["churned_mrr"] + m["contraction_mrr"]
+    m["gained_mrr"] = m["new_mrr"] + m["reactivation_mrr"] + m["expansion_mrr"]
     return m
 
 

@@ -7,7 +7,7 @@ CATALOG. Standard library only (no pandas): compute functions are named, not imp
 
 from __future__ import annotations
 
-from csmetrics_cli.metrics.spec import FAMILIES, UNITS, Kind, MetricSpec, Ref, ref
+from csmetrics_cli.metrics.spec import FAMILIES, INTERVALS, UNITS, Kind, MetricSpec, Ref, ref
 
 M, R, D = Kind.measure, Kind.ratio, Kind.derived
 SUBS = ("subscriptions",)
@@ -17,6 +17,11 @@ ONBOARDING = ("onboarding.completed_at",)
 REVENUE = ref("engine.movements:measures")
 HEALTH = ref("health:counts")
 NPS = ref("satisfaction:nps_counts")
+# The bootstrap's rows: one per (period, customer) paying at the start snapshot (12 months
+# before the end snapshot for TTM), with the MRR terms their ratios sum.
+START_CUSTOMERS = ref("revenue:start_customers")
+TTM = ref("revenue:ttm_measures")
+TTM_CUSTOMERS = ref("revenue:ttm_customers")
 NO_START = "no paying customers at the start snapshot"
 NO_START_MRR = "no MRR at the start snapshot"
 NO_END = "no paying customers at the end snapshot"
@@ -64,16 +69,19 @@ CATALOG: tuple[MetricSpec, ...] = (
                inputs=SUBS, kind=R, source=REVENUE, numerator="retained_customers",
                denominator="customers_start", zero_note=NO_START,
                detail=_movers("paying_start", "m1"), better="up",
-               bridge=("customers_start", "-churned_customers")),
+               bridge=("customers_start", "-churned_customers"),
+               interval="wilson"),
     MetricSpec(id="customer_churn_rate", name="Customer churn rate", family="revenue", unit="%",
                formula="churned_customers / customers_start x 100", inputs=SUBS, kind=R,
                source=REVENUE, numerator="churned_customers", denominator="customers_start",
-               zero_note=NO_START, detail=_movers("churned", "m0"), better="down"),
+               zero_note=NO_START, detail=_movers("churned", "m0"), better="down",
+               interval="wilson"),
     MetricSpec(id="renewal_rate", name="Renewal rate", family="revenue", unit="%",
                formula="customers with a term_end in the period paying on that day (or renewed ="
                " true) / customers with a term_end in the period x 100",
                inputs=("subscriptions.term_end",), kind=R, compute=ref("revenue:renewal"),
-               numerator="renewed", denominator="due", better="up"),
+               numerator="renewed", denominator="due", better="up",
+               interval="wilson"),
     MetricSpec(id="mrr", name="MRR", family="revenue", unit="currency",
                formula="sum of m1 (MRR at the end snapshot)", inputs=SUBS, kind=M,
                source=REVENUE, measure="mrr", detail=_movers("paying_end", "m1"), better="up",
@@ -106,24 +114,46 @@ CATALOG: tuple[MetricSpec, ...] = (
                unit="%", formula="(expansion_mrr - contraction_mrr - churned_mrr) / start MRR"
                " x 100", inputs=SUBS, kind=R, source=REVENUE, numerator="net_change_mrr",
                denominator="start_mrr", zero_note=NO_START_MRR, better="up",
-               bridge=("expansion_mrr", "-contraction_mrr", "-churned_mrr")),
+               bridge=("expansion_mrr", "-contraction_mrr", "-churned_mrr"),
+               interval="bootstrap", resample=START_CUSTOMERS),
     MetricSpec(id="net_revenue_retention", name="Net revenue retention", family="revenue",
                unit="%", formula="(start MRR + expansion - contraction - churned) / start MRR"
                " x 100", inputs=SUBS, kind=R, source=REVENUE, numerator="net_retained_mrr",
                denominator="start_mrr", zero_note=NO_START_MRR,
                detail=_movers("paying_start", "m1"), better="up",
-               bridge=("start_mrr", "+expansion_mrr", "-contraction_mrr", "-churned_mrr")),
+               bridge=("start_mrr", "+expansion_mrr", "-contraction_mrr", "-churned_mrr"),
+               interval="bootstrap", resample=START_CUSTOMERS),
     MetricSpec(id="gross_revenue_retention", name="Gross revenue retention", family="revenue",
                unit="%", formula="(start MRR - contraction - churned) / start MRR x 100",
                inputs=SUBS, kind=R, source=REVENUE, numerator="gross_retained_mrr",
                denominator="start_mrr", zero_note=NO_START_MRR,
                detail=_movers("paying_start", "m1"), better="up",
-               bridge=("start_mrr", "-contraction_mrr", "-churned_mrr")),
+               bridge=("start_mrr", "-contraction_mrr", "-churned_mrr"),
+               interval="bootstrap", resample=START_CUSTOMERS),
     MetricSpec(id="revenue_churn_rate", name="Revenue churn rate", family="revenue", unit="%",
                formula="(churned_mrr + contraction_mrr) / start MRR x 100", inputs=SUBS,
                kind=R, source=REVENUE, numerator="lost_mrr", denominator="start_mrr",
                zero_note=NO_START_MRR, better="down",
-               bridge=("churned_mrr", "+contraction_mrr")),
+               bridge=("churned_mrr", "+contraction_mrr"),
+               interval="bootstrap", resample=START_CUSTOMERS),
+    MetricSpec(id="quick_ratio", name="SaaS quick ratio", family="revenue", unit="ratio",
+               formula="(new_mrr + reactivation_mrr + expansion_mrr) / (contraction_mrr +"
+               " churned_mrr)", inputs=SUBS, kind=R, source=REVENUE, numerator="gained_mrr",
+               denominator="lost_mrr", scale=1.0,
+               zero_note="no contraction or churned MRR in the period", better="up",
+               bridge=("new_mrr", "+reactivation_mrr", "+expansion_mrr")),
+    MetricSpec(id="net_revenue_retention_ttm", name="Net revenue retention (TTM)",
+               family="revenue", unit="%", formula="MRR at the end snapshot of the customers"
+               " paying 12 months before it / their MRR then x 100", inputs=SUBS, kind=R,
+               source=TTM, numerator="ttm_net_mrr", denominator="ttm_start_mrr",
+               detail=ref("revenue:ttm_detail"), better="up", interval="bootstrap",
+               resample=TTM_CUSTOMERS),
+    MetricSpec(id="gross_revenue_retention_ttm", name="Gross revenue retention (TTM)",
+               family="revenue", unit="%", formula="sum over the customers paying 12 months"
+               " before the end snapshot of min(MRR then, MRR at the end snapshot) / their MRR"
+               " then x 100", inputs=SUBS, kind=R, source=TTM, numerator="ttm_gross_mrr",
+               denominator="ttm_start_mrr", detail=ref("revenue:ttm_detail"), better="up",
+               interval="bootstrap", resample=TTM_CUSTOMERS),
     MetricSpec(id="customer_lifetime_months", name="Customer lifetime", family="revenue",
                unit="months", formula="1 / monthly customer churn rate (mean of the monthly"
                " rates for longer periods)", inputs=SUBS, kind=M,
@@ -162,7 +192,8 @@ CATALOG: tuple[MetricSpec, ...] = (
                family="engagement", unit="%", formula="cohort customers with every onboarding"
                " step completed / cohort customers with onboarding rows x 100",
                inputs=ONBOARDING, kind=R, compute=ref("engagement:onboarding_completion"),
-               numerator="completed", denominator="customers", better="up"),
+               numerator="completed", denominator="customers", better="up",
+               interval="wilson"),
     MetricSpec(id="onboarding_days_to_complete", name="Days to complete onboarding",
                family="engagement", unit="days", formula="median days from created_at to the"
                " last completed step, over completers", inputs=ONBOARDING, kind=M,
@@ -171,7 +202,8 @@ CATALOG: tuple[MetricSpec, ...] = (
                family="engagement", unit="%", formula="per step: cohort customers who completed"
                " it / cohort customers with that step x 100", inputs=ONBOARDING, kind=R,
                compute=ref("engagement:onboarding_step_completion"), numerator="completed",
-               denominator="customers", itemised=True, better="up"),
+               denominator="customers", itemised=True, better="up",
+               interval="wilson"),
     MetricSpec(id="onboarding_feature_activation", name="Onboarding feature activation",
                family="engagement", unit="features", formula="mean distinct features a cohort"
                " customer used in its first feature_window_days (30) days",
@@ -182,26 +214,30 @@ CATALOG: tuple[MetricSpec, ...] = (
                " retention_days (90) after created_at / completers whose retention day is on or"
                " before the last day in the data x 100", inputs=ONBOARDING, kind=R,
                compute=ref("engagement:onboarding_retention", True), numerator="paying",
-               denominator="completers", better="up"),
+               denominator="completers", better="up",
+               interval="wilson"),
     MetricSpec(id="onboarding_noncompleter_retention", name="Onboarding non-completer retention",
                family="engagement", unit="%", formula="onboarding non-completers in the cohort"
                " paying retention_days (90) after created_at / non-completers whose retention"
                " day is on or before the last day in the data x 100", inputs=ONBOARDING,
                kind=R, compute=ref("engagement:onboarding_retention", False),
-               numerator="paying", denominator="non-completers", better="up"),
+               numerator="paying", denominator="non-completers", better="up",
+               interval="wilson"),
     MetricSpec(id="trial_conversion_rate", name="Trial conversion rate", family="engagement",
                unit="%", formula="customers whose trial_start is in the period and who became"
                " paying on or after trial_start / customers whose trial_start is in the period"
                " x 100", inputs=("customers.trial_start",), kind=R,
                compute=ref("engagement:trial_conversion"), numerator="converted",
-               denominator="trials", better="up"),
+               denominator="trials", better="up",
+               interval="wilson"),
     # Inputs depend on config (activated_at, or events when activation_event is set): checked
     # inside the compute function.
     MetricSpec(id="activation_rate", name="Activation rate", family="engagement", unit="%",
                formula="cohort customers with activated_at (or a first activation_event event,"
                " when configured) / cohort customers x 100", inputs=(), kind=R,
                compute=ref("engagement:activation_rate"), numerator="activated",
-               denominator="cohort", better="up"),
+               denominator="cohort", better="up",
+               interval="wilson"),
     MetricSpec(id="time_to_value_days", name="Time to value", family="engagement", unit="days",
                formula="median days from created_at to activation over activated cohort"
                " customers (mean and p90 in the note)", inputs=(), kind=M,
@@ -211,7 +247,8 @@ CATALOG: tuple[MetricSpec, ...] = (
                " event of the feature in the period / customers_end x 100",
                inputs=("events.feature", "events.customer_id"), kind=R,
                compute=ref("engagement:feature_adoption"), numerator="users of the feature",
-               denominator="customers_end", itemised=True, better="up"),
+               denominator="customers_end", itemised=True, better="up",
+               interval="wilson"),
     MetricSpec(id="dau", name="Daily active users", family="engagement", unit="users",
                formula="mean over the period's days (to the last event day) of distinct users"
                " active that day", inputs=("events",), kind=M, compute=ref("engagement:dau"),
@@ -259,7 +296,8 @@ CATALOG: tuple[MetricSpec, ...] = (
                formula="% promoters (9-10) - % detractors (0-6) over nps responses dated in the"
                " period", inputs=SURVEYS, kind=R, source=NPS, numerator="net_promoters",
                denominator="n", zero_note=NO_NPS, detail=ref("satisfaction:nps_detail"),
-               better="up"),
+               better="up",
+               interval="nps"),
     MetricSpec(id="nps_responses", name="NPS responses", family="satisfaction", unit="count",
                formula="nps responses dated in the period (each response counts)",
                inputs=SURVEYS, kind=M, compute=ref("satisfaction:nps_responses"),
@@ -267,11 +305,13 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec(id="nps_promoters_pct", name="NPS promoters", family="satisfaction", unit="%",
                formula="nps responses scoring 9-10 / nps responses x 100", inputs=SURVEYS,
                kind=R, source=NPS, numerator="promoters", denominator="n", zero_note=NO_NPS,
-               detail=ref("satisfaction:nps_detail"), better="up"),
+               detail=ref("satisfaction:nps_detail"), better="up",
+               interval="wilson"),
     MetricSpec(id="nps_detractors_pct", name="NPS detractors", family="satisfaction", unit="%",
                formula="nps responses scoring 0-6 / nps responses x 100", inputs=SURVEYS,
                kind=R, source=NPS, numerator="detractors", denominator="n", zero_note=NO_NPS,
-               detail=ref("satisfaction:nps_detail"), better="down"),
+               detail=ref("satisfaction:nps_detail"), better="down",
+               interval="wilson"),
     MetricSpec(id="nps_margin_of_error", name="NPS margin of error (95%)",
                family="satisfaction", unit="points", formula="1.96 x sqrt((p' + d' - (p' -"
                " d')^2) / n') x 100, n' = n + 3, p' = (promoters + 0.75) / n', d' = (detractors"
@@ -281,7 +321,8 @@ CATALOG: tuple[MetricSpec, ...] = (
                formula="csat responses with score >= ceil(0.8 x scale_max) (or"
                " csat_satisfied_min) / csat responses x 100", inputs=SURVEYS, kind=R,
                compute=ref("satisfaction:csat"), numerator="satisfied", denominator="n",
-               better="up"),
+               better="up",
+               interval="wilson"),
     MetricSpec(id="ces", name="Customer effort score", family="satisfaction", unit="score",
                formula="mean ces score in the period on a 1-7 scale (higher = easier unless"
                " configured)", inputs=SURVEYS, kind=M, compute=ref("satisfaction:ces"),
@@ -291,7 +332,8 @@ CATALOG: tuple[MetricSpec, ...] = (
                " at first contact / tickets created in the period x 100; first contact ="
                " first_contact_resolved true, or where that is blank: resolved with"
                " agent_replies <= 1 and no reopen", inputs=("tickets",), kind=R,
-               compute=ref("satisfaction:fcr"), numerator="fcr", denominator="n", better="up"),
+               compute=ref("satisfaction:fcr"), numerator="fcr", denominator="n", better="up",
+               interval="wilson"),
 )  # fmt: skip
 
 BY_ID: dict[str, MetricSpec] = {spec.id: spec for spec in CATALOG}
@@ -322,6 +364,27 @@ def select(ids: list[str] | None = None, family: str | None = None) -> list[Metr
     ]
 
 
+def _interval_problems(s: MetricSpec) -> list[str]:
+    """A percentage ratio states its interval; an interval has what it is computed from."""
+    where = f"metric {s.id}"
+    if s.interval is None:
+        percent = s.kind is Kind.ratio and s.unit == "%"
+        return [f"{where}: a percentage ratio needs an interval"] if percent else []
+    if s.interval not in INTERVALS:
+        return [f"{where}: interval must be one of {', '.join(INTERVALS)}"]
+    if s.kind is not Kind.ratio:
+        return [f"{where}: only a ratio has an interval"]
+    if s.interval == "wilson" and not (s.unit == "%" and s.scale == 100.0):
+        return [f"{where}: a Wilson interval is for a share in % (scale 100)"]
+    if s.interval == "nps" and s.source != NPS:
+        return [f"{where}: the NPS interval reads the nps counts as source"]
+    if s.interval == "bootstrap" and s.resample is None:
+        return [f"{where}: a bootstrap interval needs the resample rows"]
+    if s.resample is not None and s.interval != "bootstrap":
+        return [f"{where}: resample rows are for a bootstrap interval"]
+    return []
+
+
 def check_catalog() -> list[str]:
     """Problems in the catalog: missing fields, unknown references, incomplete kinds."""
     problems: list[str] = []
@@ -347,6 +410,7 @@ def check_catalog() -> list[str]:
             problems.append(f"{where}: a derived metric needs compute and depends")
         if s.bridge and s.source != REVENUE:
             problems.append(f"{where}: a bridge needs the engine's revenue measures as source")
+        problems += _interval_problems(s)
         for dep in s.depends:
             if dep not in BY_ID:
                 problems.append(f"{where}: depends on unknown metric {dep!r}")

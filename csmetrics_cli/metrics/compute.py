@@ -8,17 +8,19 @@ from functools import partial
 from itertools import groupby
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csmetrics_cli.engine.cache import per_context
-from csmetrics_cli.engine.context import ALL, Context
+from csmetrics_cli.engine.context import ALL, KEYS, Context
+from csmetrics_cli.metrics import intervals
 from csmetrics_cli.metrics.catalog import BY_ID
 from csmetrics_cli.metrics.results import measure, null_result, ratio
 from csmetrics_cli.metrics.spec import FAMILIES, Kind, MetricSpec, Ref
 
 COLUMNS = [
     "period", "segment_by", "segment", "metric", "item", "name", "family",
-    "value", "unit", "numerator", "denominator", "note",
+    "value", "unit", "ci_low", "ci_high", "numerator", "denominator", "note",
 ]  # fmt: skip
 
 
@@ -73,18 +75,92 @@ def value_of(ctx: Context, metric_id: str) -> pd.DataFrame:
     return null_result(ctx, why) if why else _evaluate(ctx, spec)
 
 
+Draws = dict[tuple[str, str], tuple[int, np.ndarray]]
+
+
+@per_context
+def _replicates(ctx: Context, resample: Ref) -> tuple[list[str], Draws]:
+    """The value columns of the `resample` rows, and per (period, segment) the customers
+    resampled with the bootstrap's replicate sums of those columns (one draw serves every
+    metric the rows feed, so NRR and GRR move together)."""
+    rows = resolve(resample)(ctx)
+    stacked = [rows.assign(segment=ALL)]
+    if ctx.segment_by is not None:
+        seg = ctx.segment_of(rows["customer_id"])
+        stacked.append(rows.assign(segment=seg)[seg.notna()])
+    groups = pd.concat(stacked, ignore_index=True).groupby(KEYS, sort=False)
+    values = [c for c in rows.columns if c not in ("period", "customer_id")]
+    seed = intervals.group_seed
+    draws = {(str(period), str(segment)): (len(group), intervals.bootstrap_sums(
+                 group[values].to_numpy(), seed(period, segment)))
+             for (period, segment), group in groups}  # fmt: skip
+    return values, draws
+
+
+def _bootstrap(
+    ctx: Context, spec: MetricSpec, index: pd.Index
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentile interval of numerator / denominator (fractions) per (period, segment) row,
+    and the customers resampled (a loop over the grid's rows, not over customers)."""
+    assert spec.resample is not None and spec.numerator and spec.denominator
+    columns, draws = _replicates(ctx, spec.resample)
+    num, den = columns.index(spec.numerator), columns.index(spec.denominator)
+    low, high, n = np.full(len(index), np.nan), np.full(len(index), np.nan), np.zeros(len(index))
+    for i, key in enumerate(index):
+        if key in draws:
+            n[i], sums = draws[key]
+            low[i], high[i] = intervals.percentile_interval(sums[:, num], sums[:, den])
+    return low, high, n
+
+
+def with_interval(ctx: Context, spec: MetricSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    """The result with ci_low and ci_high (95%, in the metric's unit; NaN without an interval
+    or a value), and "small sample (n = k)" appended to the note where 0 < n < MIN_SAMPLE
+    (n: the denominator's count, the NPS answers, or the customers resampled)."""
+    out = frame.assign(ci_low=np.nan, ci_high=np.nan)
+    known = out["value"].notna().to_numpy()
+    if spec.interval is None or not known.any():  # nothing to bound (or inputs missing)
+        return out
+    if spec.interval == "wilson":
+        low, high = intervals.wilson(out["numerator"].to_numpy(), out["denominator"].to_numpy())
+        n = out["denominator"].to_numpy()
+    elif spec.interval == "nps":
+        assert spec.source is not None
+        counts = resolve(spec.source)(ctx).reindex(out.index)
+        n = counts["n"].to_numpy()
+        low, high = intervals.nps_interval(
+            counts["promoters"].to_numpy(), counts["detractors"].to_numpy(), n
+        )
+    else:
+        low, high, n = _bootstrap(ctx, spec, out.index)
+    out["ci_low"] = np.where(known, low * spec.scale, np.nan)
+    out["ci_high"] = np.where(known, high * spec.scale, np.nan)
+    small = pd.Series(known & (n > 0) & (n < intervals.MIN_SAMPLE), index=out.index)
+    text = pd.Series([f"small sample (n = {k:g})" for k in np.nan_to_num(n)], index=out.index)
+    note = out["note"].astype(object)
+    joined = note.where(note.isna(), note.astype(str) + "; " + text).fillna(text)
+    out["note"] = joined.where(small, note)
+    return out
+
+
 def detail_of(ctx: Context, spec: MetricSpec) -> pd.DataFrame | None:
     """The rows behind a metric for `csm explain`, or None when it has none."""
     return None if spec.detail is None else resolve(spec.detail)(ctx)  # type: ignore[no-any-return]
 
 
-def compute(ctx: Context, specs: list[MetricSpec]) -> pd.DataFrame:
-    """One row per period x segment x metric (x item), in catalog then period order."""
+def compute(ctx: Context, specs: list[MetricSpec], with_intervals: bool = True) -> pd.DataFrame:
+    """One row per period x segment x metric (x item), in catalog then period order, with
+    each metric's interval (`with_intervals`; a compared period needs only its values)."""
     parts = []
     for family, group in groupby(specs, key=lambda s: s.family):
         with ctx.data.progress(f"Computing {FAMILIES[family].title.lower()}"):
             for spec in group:
-                frame = value_of(ctx, spec.id).reset_index()
+                frame = value_of(ctx, spec.id)
+                if with_intervals:
+                    frame = with_interval(ctx, spec, frame)
+                else:
+                    frame = frame.assign(ci_low=np.nan, ci_high=np.nan)
+                frame = frame.reset_index()
                 if "item" not in frame:
                     frame["item"] = None
                 frame["metric"] = spec.id

@@ -1,7 +1,8 @@
 """Revenue metrics beyond the plain measures (family `revenue`), SPEC section 3.
 
 The counts, MRR sums and bridge terms come from engine/movements.py (the catalog divides
-them); this module holds what needs more: renewals, lifetime and CLV, costs.
+them); this module holds what needs more: renewals, lifetime and CLV, costs, trailing-12-
+month retention, and the per-customer rows the retention ratios' bootstrap resamples.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import pandas as pd
 
 from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import ALL, BLANK_SEGMENT, Context
-from csmetrics_cli.engine.movements import measures
+from csmetrics_cli.engine.movements import measures, movements
+from csmetrics_cli.engine.snapshots import mrr_matrix
 from csmetrics_cli.metrics.compute import value_of
 from csmetrics_cli.metrics.results import ratio, result
 
 DAYS_PER_MONTH = 365.25 / 12
+TTM_MONTHS = 12
 NO_START = "no paying customers at the start snapshot"
 
 
@@ -151,3 +154,69 @@ def ltv_to_cac(ctx: Context) -> pd.DataFrame:
     out = ratio(clv["value"], cac["value"], scale=1.0, zero_note="cac is 0")
     out["note"] = cac["note"].where(cac["note"].notna(), clv["note"]).where(out["value"].isna())
     return out
+
+
+def start_customers(ctx: Context) -> pd.DataFrame:
+    """One row per (period, customer paying at the start snapshot) with the terms NRR, GRR
+    and the revenue rates sum: start_mrr = m0, net_retained_mrr = m1, gross_retained_mrr =
+    min(m0, m1), net_change_mrr = m1 - m0, lost_mrr = m0 - min(m0, m1)."""
+    mov = movements(ctx)
+    rows = mov[mov["paying_start"]]
+    kept = np.minimum(rows["m0"], rows["m1"])
+    return pd.DataFrame({
+        "period": rows["period"], "customer_id": rows["customer_id"], "start_mrr": rows["m0"],
+        "net_retained_mrr": rows["m1"], "gross_retained_mrr": kept,
+        "net_change_mrr": rows["m1"] - rows["m0"], "lost_mrr": rows["m0"] - kept,
+    })  # fmt: skip
+
+
+def _year_before(ctx: Context) -> list[pd.Timestamp]:
+    """Per period, the day TTM_MONTHS months before its end snapshot (Feb 29 -> Feb 28)."""
+    return [pd.Timestamp(p.end_snapshot) - pd.DateOffset(months=TTM_MONTHS) for p in ctx.periods]
+
+
+@per_context
+def ttm_customers(ctx: Context) -> pd.DataFrame:
+    """One row per (period, customer paying TTM_MONTHS months before the end snapshot):
+    ttm_start_mrr = MRR then, ttm_net_mrr = MRR at the end snapshot, ttm_gross_mrr = the
+    smaller of the two."""
+    subs = ctx.data.table("subscriptions")
+    assert subs is not None
+    customers = ctx.customers()
+    then = np.array([d.to_datetime64() for d in _year_before(ctx)], dtype="datetime64[D]")
+    now = np.array([np.datetime64(p.end_snapshot, "D") for p in ctx.periods])
+    days = np.unique(np.concatenate([then, now]))
+    mrr = mrr_matrix(subs, customers, days)
+    m_then = mrr[:, np.searchsorted(days, then)].ravel()
+    m_now = mrr[:, np.searchsorted(days, now)].ravel()
+    keep = m_then > 0
+    n_periods = len(ctx.periods)
+    return pd.DataFrame({
+        "period": np.tile(np.array(ctx.labels, dtype=object), len(customers))[keep],
+        "customer_id": np.repeat(customers.to_numpy(), n_periods)[keep],
+        "ttm_start_mrr": m_then[keep], "ttm_net_mrr": m_now[keep],
+        "ttm_gross_mrr": np.minimum(m_then, m_now)[keep],
+    })  # fmt: skip
+
+
+def ttm_measures(ctx: Context) -> pd.DataFrame:
+    """Per (period, segment): the TTM MRR sums, with a note where nobody paid a year before."""
+    rows = ttm_customers(ctx)
+    m = ctx.aggregate(rows, {c: (c, "sum") for c in ("ttm_start_mrr", "ttm_net_mrr",
+                                                     "ttm_gross_mrr")})  # fmt: skip
+    why = {label: f"no MRR on {day.date()}, {TTM_MONTHS} months before the end snapshot"
+           for label, day in zip(ctx.labels, _year_before(ctx), strict=True)}  # fmt: skip
+    note = pd.Series(m.index.get_level_values("period").map(why), index=m.index, dtype=object)
+    m["note"] = note.where(m["ttm_start_mrr"] == 0, None)
+    return m
+
+
+def ttm_detail(ctx: Context) -> pd.DataFrame:
+    """explain: each customer paying a year before the end snapshot, m0 = its MRR then,
+    m1 = its MRR at the end snapshot, amount = m1 - m0, and how it moved."""
+    rows = ttm_customers(ctx)
+    m0, m1 = rows["ttm_start_mrr"], rows["ttm_net_mrr"]
+    movement = np.select([m1 == 0, m1 > m0, m1 < m0], ["churned", "expanded", "contracted"],
+                         "unchanged")  # fmt: skip
+    return pd.DataFrame({"period": rows["period"], "customer_id": rows["customer_id"],
+                         "m0": m0, "m1": m1, "amount": m1 - m0, "movement": movement})  # fmt: skip

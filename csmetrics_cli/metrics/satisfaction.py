@@ -13,11 +13,11 @@ import pandas as pd
 
 from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import Context
+from csmetrics_cli.metrics.intervals import adjusted_wald_nps
 from csmetrics_cli.metrics.results import measure, ratio, result
 
 NPS_SCALE = 10.0
 CES_SCALE = 7.0
-Z_95 = 1.96
 RESOLVED_STATUSES = ("resolved", "closed", "solved")
 
 
@@ -88,13 +88,9 @@ def nps_responses(ctx: Context) -> pd.DataFrame:
 def nps_margin(ctx: Context) -> pd.DataFrame:
     """Adjusted-Wald 95% margin: 1.96 x sqrt((p' + d' - (p' - d')^2) / n') x 100, n' = n + 3."""
     m = nps_counts(ctx)
-    n_adj = m["n"] + 3
-    p = (m["promoters"] + 0.75) / n_adj
-    d = (m["detractors"] + 0.75) / n_adj
-    moe = Z_95 * ((p + d - (p - d) ** 2) / n_adj) ** 0.5 * 100
-    has = m["n"] > 0
+    _, margin, has = adjusted_wald_nps(m["promoters"], m["detractors"], m["n"])
     note = pd.Series(_no("nps"), index=m.index).where(~has, None)
-    return result(moe.where(has), m["n"], None, note)
+    return result(pd.Series(margin * 100, index=m.index).where(has), m["n"], None, note)
 
 
 def csat(ctx: Context) -> pd.DataFrame:

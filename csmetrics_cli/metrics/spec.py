@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+INTERVALS = ("wilson", "nps", "bootstrap")
+
 
 class Kind(StrEnum):
     """How a metric's value is formed."""
@@ -108,3 +110,9 @@ class MetricSpec:
     # "-churned_mrr"), shown term by term with the customers behind each by `csm explain`.
     bridge: tuple[str, ...] = ()
     better: str | None = None  # "up" or "down": which direction of change is good
+    # The 95% interval compute.py attaches (metrics/intervals.py): "wilson" (numerator of
+    # denominator, a share), "nps" (adjusted Wald from the source's promoters, detractors and
+    # n) or "bootstrap" (customers resampled from the `resample` rows: one per period and
+    # customer, with the numerator and denominator columns summed per replicate).
+    interval: str | None = None
+    resample: Ref | None = None

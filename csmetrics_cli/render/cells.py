@@ -134,3 +134,12 @@ def human_change(change: object, unit: str, currency: str = "") -> str:
     if unit == "%":
         return f"{sign}{v:,.1f} pp"
     return sign + human(v, unit, currency)
+
+
+def human_interval(low: object, high: object, unit: str) -> str:
+    """A 95% interval as people read it beside the value: [96.4, 98.6] in the value's unit
+    (one decimal, two for a ratio); '' when there is none."""
+    if is_null(low) or is_null(high):
+        return ""
+    digits = 2 if unit == "ratio" else 1
+    return f"[{float(low):,.{digits}f}, {float(high):,.{digits}f}]"  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from csmetrics_cli.render.cells import (
     is_null,
     md_text,
 )
-from csmetrics_cli.render.values import COMPARE, csv_text
+from csmetrics_cli.render.values import COMPARE, INTERVAL, csv_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,8 +35,11 @@ CSV_HEADER = [
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """Long CSV, one row per period x segment x metric (x item); formula-like text escaped."""
-    header = CSV_HEADER + [c for c in COMPARE if c in frame.columns] + ["note"]
+    """Long CSV, one row per period x segment x metric (x item); formula-like text escaped.
+
+    The interval follows the value and unit (ci_low, ci_high), then previous and change
+    with --compare, then the note."""
+    header = CSV_HEADER + INTERVAL + [c for c in COMPARE if c in frame.columns] + ["note"]
     lines = [csv_row(header)]
     lines += [csv_row(csv_text(v) for v in row) for row in frame[header].itertuples(index=False)]
     return "".join(lines).encode("utf-8")

@@ -19,6 +19,7 @@ from csmetrics_cli.render import Env
 from csmetrics_cli.render.cells import (
     csv_row,
     human,
+    human_interval,
     is_null,
     literal_text,
     md_text,
@@ -40,6 +41,13 @@ class Section:
     optional: tuple[str, ...] = ()  # columns a narrow table leaves out, in this order
 
 
+INTERVAL_NAMES = {
+    "wilson": "Wilson score",
+    "nps": "adjusted Wald (n + 3, 0.75 added to promoters and detractors)",
+    "bootstrap": "percentile bootstrap over customers ({replicates:,} replicates, seed {seed})",
+}
+
+
 def _frame_rows(frame: Any) -> tuple[list[str], list[list[Any]]]:
     columns = [str(c) for c in frame.columns]
     return columns, [[clean(v) for v in row] for row in frame.itertuples(index=False)]
@@ -51,14 +59,32 @@ def _explain(result: Any) -> list[Section]:
     rows = []
     for r in result.values.itertuples(index=False):
         segment = None if is_null(r.segment) else f"{by}={r.segment}"
-        rows.append([r.period, segment, clean(r.item), clean(r.value), clean(r.numerator),
+        rows.append([r.period, segment, clean(r.item), clean(r.value),
+                     human_interval(r.ci_low, r.ci_high, s.unit) or None, clean(r.numerator),
                      clean(r.denominator), r.note])  # fmt: skip
+    lines = [f"formula: {s.formula}", f"inputs: {', '.join(s.inputs) or '-'}"]
+    if s.interval:
+        from csmetrics_cli.metrics.intervals import REPLICATES, SEED  # numpy: explain has it
+
+        how = INTERVAL_NAMES[s.interval].format(replicates=REPLICATES, seed=SEED)
+        lines.append(f"95% interval: {how}")
     values = Section(
         title=f"{s.name} ({s.id}, {s.family}, {s.unit})",
-        columns=["period", "segment", "item", "value", "numerator", "denominator", "note"],
+        columns=[
+            "period",
+            "segment",
+            "item",
+            "value",
+            "95% CI",
+            "numerator",
+            "denominator",
+            "note",
+        ],
         rows=rows,
-        lines=[f"formula: {s.formula}", f"inputs: {', '.join(s.inputs) or '-'}"],
+        lines=lines,
         units={"value": s.unit},
+        wrap={"note"},
+        optional=("95% CI",) if s.itemised else ("item", "95% CI"),
         main=result.detail is None,
     )
     if result.bridge:
@@ -74,6 +100,7 @@ def _explain(result: Any) -> list[Section]:
         main=True,
         units={c: "currency" for c in ("m0", "m1", "amount", "mrr")},
         wrap={"name"},
+        optional=("name",),  # narrow: the id and every figure before the name
     )
     return [values, behind]
 

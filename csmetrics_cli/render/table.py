@@ -4,7 +4,9 @@ Nothing is ever cut: the value columns of a family that do not fit the width are
 in blocks of columns that do (each block repeats the metric names), notes that have no
 room become numbered footnotes, and columns that would be empty are left out. A trend gets
 a sparkline per metric; `--compare` names the previous period and colours each change by
-whether it is good for that metric (the catalog's `better`).
+whether it is good for that metric (the catalog's `better`). With `--ci` a single value
+column gets a "95% CI" column beside it; several value columns carry [low, high] in each
+cell.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rich.text import Text
 from csmetrics_cli.metrics.catalog import BY_ID
 from csmetrics_cli.metrics.spec import FAMILIES
 from csmetrics_cli.render import Env
-from csmetrics_cli.render.cells import human, human_change, is_null, literal_text
+from csmetrics_cli.render.cells import human, human_change, human_interval, is_null, literal_text
 
 if TYPE_CHECKING:
     from csmetrics_cli.api import ReportResult
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 SPARKS = "▁▂▃▄▅▆▇█"
 NOTE_MIN = 24  # narrower than this, notes become footnotes under the table
 GOOD, BAD = "green", "red"
+CI_HEADER = "95% CI"
 
 
 def new_table(title: str, boxed: bool, caption: str | None = None) -> Table:
@@ -48,7 +51,7 @@ def report_table(result: ReportResult, env: Env) -> RenderableType:
     if "previous" in result.frame.columns and len(result.periods) == 1:
         previous = result.previous_label
     return tables(result.frame, env.currency, result.title, env.boxed, caption, env.width,
-                  previous)  # fmt: skip
+                  previous, result.show_ci)  # fmt: skip
 
 
 def sparkline(values: list[float | None]) -> str:
@@ -95,8 +98,15 @@ class _Row:
 
 
 def _family_rows(
-    rows: pd.DataFrame, columns: list[str], currency: str, compare: bool, inline: bool
+    rows: pd.DataFrame,
+    columns: list[str],
+    currency: str,
+    compare: bool,
+    inline: bool,
+    ci: str | None = None,
 ) -> list[_Row]:
+    """One row per metric (and item); `ci` is "column" (an interval column after the single
+    value column), "inline" (the interval in each value cell) or None."""
     out: list[_Row] = []
     headed: set[str] = set()
     for (metric, item), cells in rows.groupby(["metric", "item"], sort=False, dropna=False):
@@ -108,6 +118,15 @@ def _family_rows(
         unit = first["unit"]
         by_col = dict(zip(cells["col"], cells["value"], strict=True))
         texts = [Text(human(by_col.get(c), unit, currency)) for c in columns]
+        if ci is not None:
+            spans = [human_interval(lo, hi, unit) for lo, hi in
+                     zip(cells["ci_low"], cells["ci_high"], strict=True)]  # fmt: skip
+            by_span = dict(zip(cells["col"], spans, strict=True))
+            if ci == "inline":
+                texts = [t + Text(f" {by_span[c]}" if by_span.get(c) else "")
+                         for t, c in zip(texts, columns, strict=True)]  # fmt: skip
+            else:
+                texts.append(Text(by_span.get(columns[0], "")))
         if inline:
             change = dict(zip(cells["col"], cells["change"], strict=True))
             texts = [
@@ -123,15 +142,18 @@ def _family_rows(
     return out
 
 
-def _blocks(widths: list[int], room: int) -> list[list[int]]:
-    """Column positions packed greedily into blocks whose widths add up to at most `room`."""
+def _blocks(widths: list[int], room: int, groups: list[list[int]] | None = None) -> list[list[int]]:
+    """Column positions packed greedily into blocks whose widths add up to at most `room`;
+    the columns of a group (a value and its interval, a previous value and its change) are
+    never split."""
     blocks: list[list[int]] = [[]]
     used = 0
-    for i, w in enumerate(widths):
+    for group in groups or [[i] for i in range(len(widths))]:
+        w = sum(widths[i] for i in group)
         if blocks[-1] and used + w > room:
             blocks.append([])
             used = 0
-        blocks[-1].append(i)
+        blocks[-1].extend(group)
         used += w
     return blocks
 
@@ -144,8 +166,10 @@ def tables(
     caption: str | None = None,
     width: int | None = None,
     previous: str | None = None,
+    ci: bool = False,
 ) -> RenderableType:
-    """The whole report as rich tables grouped by family, laid out to fit `width`."""
+    """The whole report as rich tables grouped by family, laid out to fit `width` (with
+    each rate's 95% interval when `ci`)."""
     multi_period = frame["period"].nunique() > 1
     segmented = frame["segment"].notna().any()
     has_previous = "previous" in frame.columns
@@ -162,17 +186,31 @@ def tables(
         rows = rows.assign(col=[_column_key(p, s, multi_period, segmented) for p, s in keys])
         columns = list(dict.fromkeys(rows["col"]))
         headers = list(columns)
+        has_ci = ci and bool(rows["ci_low"].notna().any())  # no empty interval column
+        ci_mode = None if not has_ci else "column" if len(columns) == 1 else "inline"
+        if ci_mode == "column":
+            headers.append(CI_HEADER)
         if compare:  # the two periods by name: 2024-06 | 2024-05 | Change
-            headers = [str(rows["period"].iloc[0]), previous or "Previous", "Change"]
-        body = _family_rows(rows, columns, currency, compare, inline)
+            headers = [str(rows["period"].iloc[0]), *headers[1:], previous or "Previous",
+                       "Change"]  # fmt: skip
+        body = _family_rows(rows, columns, currency, compare, inline, ci_mode)
         notes = [r.note for r in body if r.note]
         label_w = max(len(r.label) for r in body) + pad + (1 if boxed else 0) + (5 if notes else 0)
         widths = [max([len(h), *(len(r.cells[i]) for r in body if not r.heading)]) + pad
                   for i, h in enumerate(headers)]  # fmt: skip
         spark_w = (len(columns) + pad) if spark else 0
         room = (width or 10_000) - label_w - spark_w
-        # Compared values stay side by side with their previous value and change.
-        blocks = [list(range(len(widths)))] if compare else _blocks(widths, room)
+        # A compared value stays beside its interval, the previous value beside the change;
+        # all of them share a block when the width allows.
+        groups = None
+        if compare:
+            lead = 2 if ci_mode == "column" else 1
+            groups = [list(range(lead)), list(range(lead, len(widths)))]
+            if sum(widths) <= room:
+                groups = [list(range(len(widths)))]
+        elif ci_mode == "column":
+            groups = [list(range(len(widths)))]
+        blocks = _blocks(widths, room, groups)
         note_room = room - sum(widths[i] for i in blocks[-1]) - pad
         footnotes = bool(notes) and (len(blocks) > 1 or note_room < NOTE_MIN)
         marks: dict[str, int] = {}

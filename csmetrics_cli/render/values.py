@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 SIGNIFICANT = 10
 REPORT_FIELDS = ["metric", "name", "family", "period", "segment_by", "segment", "item",
-                 "value", "unit", "note", "numerator", "denominator"]  # fmt: skip
+                 "value", "unit", "ci_low", "ci_high", "note", "numerator",
+                 "denominator"]  # fmt: skip
+INTERVAL = ["ci_low", "ci_high"]  # 95%, in the metric's unit; null without an interval
 COMPARE = ["previous", "change"]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from csmetrics_cli.metrics.spec import FAMILIES
-from csmetrics_cli.render.cells import human, human_change, is_null
+from csmetrics_cli.render.cells import human, human_change, human_interval, is_null
 from csmetrics_cli.render.html.tiles import tone
 from csmetrics_cli.render.html.vega import ALL, Chart, Skipped
 
@@ -52,7 +52,8 @@ th,td{padding:6px 10px;border-bottom:1px solid #eaeef2;text-align:right;white-sp
 vertical-align:top}
 th{background:#f6f8fa;font-weight:bold;position:sticky;top:0}
 th:first-child,td:first-child,td.text{text-align:left}
-td .chg,td .note{display:block;font-size:11px}
+td .chg,td .note,td .ci{display:block;font-size:11px}
+td .ci{color:#57606a}
 td .note{white-space:normal;max-width:260px;margin-left:auto}
 td .txt{display:block;white-space:normal;text-align:left;min-width:8em;max-width:340px}
 tr:last-child td{border-bottom:none}
@@ -109,8 +110,12 @@ def _cell(
     previous: object,
     metric: str,
     currency: str,
+    interval: tuple[object, object] = (None, None),
 ) -> str:
     text = escape(human(value, unit, currency))
+    span = human_interval(*interval, unit)
+    if span:
+        text += f'<span class="ci" title="95% confidence interval">95% CI {escape(span)}</span>'
     if change is not None and not is_null(change):
         delta = human_change(change, unit, currency) or "0"
         was = escape(human(previous, unit, currency))
@@ -121,7 +126,8 @@ def _cell(
 
 
 def family_tables(frame: pd.DataFrame, periods: Sequence[str], currency: str) -> str:
-    """One table per family: metrics (and items) as rows, periods (x segments) as columns."""
+    """One table per family: metrics (and items) as rows, periods (x segments) as columns;
+    a rate's cell carries its 95% interval under the value."""
     segments = list(dict.fromkeys(None if is_null(s) else str(s) for s in frame["segment"]))
     segmented = segments != [None]
     columns = [(p, s) for p in periods for s in segments]
@@ -147,6 +153,7 @@ def family_tables(frame: pd.DataFrame, periods: Sequence[str], currency: str) ->
                 getattr(r, "previous", None),
                 r.metric,
                 currency,
+                (r.ci_low, r.ci_high),
             )
         body = [
             [escape(name)] + [cells.get((m, i, p, s), "") for p, s in columns]

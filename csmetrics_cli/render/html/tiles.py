@@ -8,7 +8,7 @@ from html import escape
 import pandas as pd
 
 from csmetrics_cli.metrics.catalog import BY_ID
-from csmetrics_cli.render.cells import human, human_change, is_null
+from csmetrics_cli.render.cells import human, human_change, human_interval, is_null
 from csmetrics_cli.render.html.vega import View
 
 TILES = (
@@ -85,10 +85,13 @@ def tiles(frame: pd.DataFrame, v: View, periods: list[str], currency: str) -> st
             )
         elif is_null(row["value"]) and not is_null(row["note"]):
             parts.append(f'<div class="note">{escape(str(row["note"]))}</div>')
-        if metric == "nps":
+        span = human_interval(row["ci_low"], row["ci_high"], unit)
+        if metric == "nps":  # its margin of error says the same, as NPS readers know it
             margin = last["value"].get("nps_margin_of_error")
             if not is_null(margin):
                 parts.append(f'<div class="note">± {escape(human(margin, "points"))} (95%)</div>')
+        elif span:
+            parts.append(f'<div class="note">95% CI {escape(span)}</div>')
         if len(periods) > 1:
             series = points[points["metric"] == metric].set_index("x")["value"]
             parts.append(sparkline([series.get(x) for x in v.xs]))

@@ -1,5 +1,7 @@
 """One wide sheet per metric family: a row per metric (items indented under their metric),
-a column per period (x segment), with the previous period and the change under --compare."""
+a column per period (x segment), with its 95% interval (CI low, CI high: numbers in the
+metric's unit) where the family has rates, and the previous period and the change under
+--compare."""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ class Column:
 
     segment: object
     period: str
-    field: str  # "value", "previous" or "change"
+    field: str  # "value", "ci_low", "ci_high", "previous" or "change"
     label: str
 
 
@@ -50,8 +52,9 @@ def sheet_name(family: str) -> str:
     return FAMILIES[family].title.replace("&", "and")[:31]
 
 
-def columns(result: ReportResult) -> list[Column]:
-    """Segment-major value columns: each period, then its previous and change with --compare."""
+def columns(result: ReportResult, intervals: bool = False) -> list[Column]:
+    """Segment-major value columns: each period, its interval (`intervals`), then its
+    previous value and change with --compare."""
     frame = result.frame
     segments = list(dict.fromkeys(frame["segment"].where(frame["segment"].notna(), None)))
     compare = "previous" in frame.columns
@@ -61,6 +64,10 @@ def columns(result: ReportResult) -> list[Column]:
     for segment in segments:
         for period in result.periods:
             out.append(Column(segment, period, "value", period))
+            if intervals:
+                for end in ("low", "high"):
+                    label = f"{period} 95% CI {end}" if several else f"95% CI {end}"
+                    out.append(Column(segment, period, f"ci_{end}", label))
             if compare:
                 before = previous.get(period, "previous")
                 out.append(Column(segment, period, "previous",
@@ -71,8 +78,9 @@ def columns(result: ReportResult) -> list[Column]:
 
 
 def cells(frame: pd.DataFrame) -> dict[tuple[str, object, object, str], dict[str, object]]:
-    """(metric, item, segment, period) -> value, previous, change and note of that row."""
-    fields = [f for f in ("value", "previous", "change", "note") if f in frame.columns]
+    """(metric, item, segment, period) -> value, interval, previous, change and note."""
+    fields = [f for f in ("value", "ci_low", "ci_high", "previous", "change", "note")
+              if f in frame.columns]  # fmt: skip
     keys = zip(frame["metric"], frame["item"], frame["segment"], frame["period"], strict=True)
     body = zip(*(frame[f] for f in fields), strict=True)
     return {
@@ -113,11 +121,11 @@ def _where(col: Column, segmented: bool) -> str:
 def family_sheets(book: Workbook, result: ReportResult, currency: str) -> None:
     """Append one wide sheet per family in the frame, in report order."""
     frame = result.frame
-    cols = columns(result)
     lookup = cells(frame)
     segmented = result.segment_by is not None
     head = 2 if segmented else 1
     for family, rows in frame.groupby("family", sort=False):
+        cols = columns(result, bool(rows["ci_low"].notna().any()))
         ws = book.create_sheet(sheet_name(str(family)))
         if segmented:
             _segment_row(ws, cols)
