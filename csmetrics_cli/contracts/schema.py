@@ -108,6 +108,8 @@ SCHEMAS: dict[str, TableSchema] = {
                 Column(
                     "term_end", "date", aliases=("term_end_date", "contract_end", "renewal_date")
                 ),
+                # read by the churn_at = "cancel" definition (docs/definitions.md)
+                Column("canceled_at", "date", aliases=("cancellation_date", "canceled_on")),
                 Column("renewed", "bool"),
                 Column("plan", aliases=("plan_name", "product")),
                 Column("status"),

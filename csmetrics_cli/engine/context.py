@@ -15,6 +15,7 @@ import pandas as pd
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.definitions import Definitions
 from csmetrics_cli.engine.cache import per_dataset
 from csmetrics_cli.periods import Period
 
@@ -33,10 +34,25 @@ class Context:
     periods: list[Period]
     segment_by: str | None = None
     cache: dict[Any, Any] = field(default_factory=dict)  # see engine/cache.py
+    # The definition switches; None = the config's [definitions] (and --define)
+    definitions: Definitions | None = None
+
+    def __post_init__(self) -> None:
+        if self.definitions is None:
+            explicit = dict(self.config.definitions)
+            if self.config.csat_satisfied_min is not None:  # the older place of the switch
+                explicit.setdefault("csat_satisfied_min", self.config.csat_satisfied_min)
+            self.definitions = Definitions.resolve(explicit)
 
     @property
     def config(self) -> Config:
         return self.data.config
+
+    @property
+    def defs(self) -> Definitions:
+        """The active definition switches."""
+        assert self.definitions is not None
+        return self.definitions
 
     @property
     def labels(self) -> list[str]:

@@ -2,7 +2,9 @@
 
 A subscription is active on day d when start_date <= d < end_date (blank end = open); a
 customer's MRR on d is the sum of mrr over its active subscriptions. One broadcast over
-subscriptions x snapshot days serves every snapshot of a trend at once.
+subscriptions x snapshot days serves every snapshot of a trend at once. The definition
+switches `end_dates`, `churn_at` (in `subscriptions`) and `overlapping` (in `mrr_matrix`)
+change what "active" and "sum" mean.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.engine.cache import per_context
+from csmetrics_cli.engine.context import Context
+
 FAR_FUTURE = np.datetime64("9999-12-31", "D")
+ONE_DAY = pd.Timedelta(days=1)
 
 
 def as_days(values: pd.Series) -> np.ndarray:
@@ -18,8 +24,42 @@ def as_days(values: pd.Series) -> np.ndarray:
     return np.asarray(values.to_numpy(dtype="datetime64[ns]"), dtype="datetime64[D]")
 
 
-def mrr_matrix(subs: pd.DataFrame, customers: pd.Index, days: np.ndarray) -> np.ndarray:
-    """customers x days array of MRR: sum of mrr over subscriptions active on each day."""
+@per_context
+def subscriptions(ctx: Context) -> pd.DataFrame:
+    """The subscriptions table with end_date (and term_end) as the switches read them.
+
+    end_dates = inclusive: an end date is the last day of service, so service stops the day
+    after it. churn_at = cancel: a canceled_at before the end stops service from that day.
+    """
+    subs = ctx.data.table("subscriptions")
+    assert subs is not None
+    defs = ctx.defs
+    inclusive = defs["end_dates"] == "inclusive"
+    cancel = defs["churn_at"] == "cancel" and "canceled_at" in subs
+    if not (inclusive or cancel):
+        return subs
+    subs = subs.copy()
+    if "end_date" not in subs:
+        subs["end_date"] = pd.Series(pd.NaT, index=subs.index, dtype="datetime64[ns]")
+    if inclusive:
+        subs["end_date"] = subs["end_date"] + ONE_DAY
+        if "term_end" in subs:
+            subs["term_end"] = subs["term_end"] + ONE_DAY
+    if cancel:
+        canceled = subs["canceled_at"]
+        earlier = canceled.notna() & (subs["end_date"].isna() | (canceled < subs["end_date"]))
+        subs["end_date"] = subs["end_date"].where(~earlier, canceled)
+    return subs
+
+
+def mrr_matrix(
+    subs: pd.DataFrame, customers: pd.Index, days: np.ndarray, overlapping: str = "sum"
+) -> np.ndarray:
+    """customers x days array of MRR over the subscriptions active on each day.
+
+    overlapping: "sum" adds them; "max" takes the largest; "latest" takes the most recently
+    started one (the largest of those started that same day).
+    """
     out = np.zeros((len(customers), len(days)), dtype="float64")
     if subs.empty or len(days) == 0:
         return out
@@ -35,7 +75,17 @@ def mrr_matrix(subs: pd.DataFrame, customers: pd.Index, days: np.ndarray) -> np.
     end = np.where(np.isnat(end), FAR_FUTURE, end)
     days = np.asarray(days, dtype="datetime64[D]")
     active = (start[:, None] <= days[None, :]) & (end[:, None] > days[None, :])
-    np.add.at(out, codes, active * subs["mrr"].to_numpy(dtype="float64")[:, None])
+    amount = active * subs["mrr"].to_numpy(dtype="float64")[:, None]
+    if overlapping == "sum":
+        np.add.at(out, codes, amount)
+        return out
+    if overlapping == "latest":
+        # Only the subscriptions started on the customer's latest start among those active.
+        started = np.where(active, start.astype("int64")[:, None], np.iinfo(np.int64).min)
+        latest = np.full(out.shape, np.iinfo(np.int64).min, dtype="int64")
+        np.maximum.at(latest, codes, started)
+        amount = np.where(active & (started == latest[codes]), amount, 0.0)
+    np.maximum.at(out, codes, amount)
     return out
 
 
