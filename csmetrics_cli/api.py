@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from csmetrics_cli.definitions import Definitions
 from csmetrics_cli.metrics.catalog import ALIASES, BY_ID, CATALOG, lookup, select
 from csmetrics_cli.metrics.spec import FAMILIES, MetricSpec
 from csmetrics_cli.periods import Period
@@ -48,14 +49,20 @@ def open_data(
     encoding: str | None = None,
     progress: Progress | None = None,
     cache: bool = False,
+    definitions: dict[str, object] | None = None,
 ) -> Dataset:
-    """Find the tables and the config for a --data path; tables load when first used."""
+    """Find the tables and the config for a --data path; tables load when first used.
+
+    `definitions` (checked switch values, from --define) override the config's own.
+    """
     from csmetrics_cli.config import find_config, load_config
     from csmetrics_cli.contracts.dataset import Dataset
 
     cfg = load_config(find_config(config, data))
     if encoding:
         cfg = dataclasses.replace(cfg, encoding=encoding)
+    if definitions:
+        cfg = dataclasses.replace(cfg, definitions={**cfg.definitions, **definitions})
     dataset = Dataset.open(data, cfg, progress)
     dataset.use_cache = cache
     return dataset
@@ -152,6 +159,7 @@ class ReportResult:
     currency: str = ""
     warnings: list[str] = field(default_factory=list)
     previous_periods: list[str] = field(default_factory=list)  # with --compare
+    definitions: Definitions = field(default_factory=Definitions.resolve)
 
     @property
     def previous_label(self) -> str | None:
@@ -175,6 +183,7 @@ class ReportResult:
             "data_quality": self.data_quality,
             "warnings": self.warnings,
             "previous_periods": self.previous_periods,
+            "definitions": self.definitions.to_dict(),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,7 +205,8 @@ def report(
     from csmetrics_cli.metrics.compute import compute, with_previous
 
     _check_segment(data, segment_by)
-    frame = compute(Context(data, periods, segment_by), specs)
+    ctx = Context(data, periods, segment_by)
+    frame = compute(ctx, specs)
     before = [p.previous() for p in periods] if compare else []
     if compare:
         previous = compute(Context(data, before, segment_by), specs)
@@ -214,6 +224,7 @@ def report(
         currency=data.config.currency,
         warnings=staleness(periods, first, last),
         previous_periods=[p.label for p in before],
+        definitions=ctx.defs,
     )
 
 

@@ -121,7 +121,11 @@ def check(key: str, value: Any) -> str | bool | float:
         raise DefinitionError(f"profile = {value!r}: expected one of {', '.join(PROFILES)}")
     switch = SWITCHES.get(key)
     if switch is None:
-        raise DefinitionError(f"unknown definition '{key}': known: {', '.join(KEYS)}")
+        from csmetrics_cli.problems import closest
+
+        close = closest(key, list(KEYS))
+        guess = f"did you mean '{close}'? " if close else ""
+        raise DefinitionError(f"unknown definition '{key}': {guess}known: {', '.join(KEYS)}")
     if isinstance(switch.default, bool):
         if isinstance(value, bool):
             return value
@@ -189,6 +193,11 @@ class Definitions:
         if self.profile:
             parts.insert(0, f"profile={self.profile}")
         return "definitions: " + ", ".join(parts) if parts else None
+
+    def header(self) -> str:
+        """Every switch with its value, for a report's header (HTML, XLSX, Markdown)."""
+        values = ", ".join(f"{k}={show(v)}" for k, v in self.values.items())
+        return f"Definitions{f' (profile {self.profile})' if self.profile else ''}: {values}"
 
 
 def show(value: object) -> str:

@@ -27,6 +27,7 @@ def explain(
     config: options.ConfigFile = None,
     encoding: options.Encoding = None,
     no_cache: options.NoCache = False,
+    define: options.Define = None,
     fmt: options.FormatOpt = None,
     as_json: options.Json = False,
     output: options.Output = None,
@@ -46,8 +47,9 @@ def explain(
     common.start(quiet, verbose)
     fmt_ = options.pick_format(fmt, as_json, output, "explain")
     spec = api.select_metrics(None, [metric])[0]
+    defines = options.parse_defines(define)
     options.resolve_periods(period, None, None)
-    ds = common.open_data(data, config, encoding, no_cache)
+    ds = common.open_data(data, config, encoding, no_cache, defines)
     period_ = options.resolve_periods(period, None, None, ds.config.timezone)[0]
     result = api.explain(ds, spec, period_, by, top)
     common.finish(ds, strict, validate_hint=common.rerun("validate", data, config))

@@ -110,6 +110,13 @@ NoCache = Annotated[
     typer.Option("--no-cache", help="Read and check every table again instead of using the "
                  "table cache (csm cache info).", show_default=False),
 ]  # fmt: skip
+Define = Annotated[
+    list[str] | None,
+    typer.Option("--define", "-D", help="A definition switch for this run, KEY=VALUE "
+                 "(repeatable), over csm.toml's [definitions]: churn_denominator=average, "
+                 "profile=chartmogul... docs/definitions.md lists them.", show_default=False,
+                 metavar="KEY=VALUE"),
+]  # fmt: skip
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")]
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Timings of each step and rows read per table.")
@@ -129,6 +136,21 @@ def parse_where(filters: list[str] | None) -> dict[str, str]:
         if not sep or not column.strip():
             raise usage(f"--where {text!r}: write COLUMN=VALUE, e.g. --where plan=pro")
         out[column.strip()] = value.strip()
+    return out
+
+
+def parse_defines(texts: list[str] | None) -> dict[str, object]:
+    """--define KEY=VALUE texts as checked switch values; an unknown key or value is a usage
+    error (exit 2) that lists the valid ones."""
+    from csmetrics_cli.definitions import DefinitionError, parse_define
+
+    out: dict[str, object] = {}
+    for text in texts or []:
+        try:
+            key, value = parse_define(text)
+        except DefinitionError as exc:
+            raise usage(str(exc)) from exc
+        out[key] = value
     return out
 
 
