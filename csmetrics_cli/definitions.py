@@ -101,6 +101,10 @@ PROFILES: dict[str, dict[str, str | bool | float]] = {
                "churn_denominator": "start_plus_new"},
 }  # fmt: skip
 KEYS = (*SWITCHES, "profile")
+# (switch, value) -> metric -> the terms it adds to the metric's bridge (`csm explain`)
+BRIDGE_TERMS: dict[tuple[str, object], dict[str, tuple[str, ...]]] = {
+    ("reactivation_in_nrr", True): {"net_revenue_retention": ("+reactivation_mrr",)},
+}
 
 
 class DefinitionError(ValueError):
@@ -178,6 +182,12 @@ class Definitions:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    def bridge(self, metric: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+        """A metric's bridge terms with those the active switches add."""
+        extra = [t for (k, v), adds in BRIDGE_TERMS.items() if self.values.get(k) == v
+                 for t in adds.get(metric, ())]  # fmt: skip
+        return (*terms, *extra)
 
     def changed(self) -> dict[str, str | bool | float]:
         """The switches that differ from csm's defaults."""

@@ -13,12 +13,14 @@ from typing import Annotated
 import typer
 
 from csmetrics_cli import periods
+from csmetrics_cli.definitions import PROFILES
 from csmetrics_cli.metrics.catalog import ALIASES, CATALOG
 from csmetrics_cli.metrics.spec import FAMILIES
 from csmetrics_cli.render import FORMATS
 
 Format = StrEnum("Format", {f: f for f in FORMATS})  # type: ignore[misc]
 Family = StrEnum("Family", {f: f for f in FAMILIES})  # type: ignore[misc]
+Profile = StrEnum("Profile", {p: p for p in PROFILES})  # type: ignore[misc]
 # The formats whose output is for people: chosen on a terminal; the rest are for files.
 FILE_SUFFIXES = {f: f for f in ("csv", "json", "md", "xlsx", "html")} | {"txt": "table"}
 

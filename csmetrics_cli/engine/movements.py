@@ -141,3 +141,17 @@ def movers(flag: str, amount: str, ctx: Context) -> pd.DataFrame:
     mov = movements(ctx)
     rows = mov[mov[flag].astype(bool)]
     return rows[["period", "customer_id", "m0", "m1"]].assign(amount=rows[amount])
+
+
+def classified(ctx: Context) -> pd.DataFrame:
+    """Per (period, customer) in the movements: m0, m1 and the movement it counts as, in
+    words, so that two definitions can be compared customer by customer."""
+    mov = movements(ctx)
+    left = mov["joined_and_left"]
+    movement = np.select(
+        [left & mov["new"], left, mov["new"], mov["reactivated"], mov["churned"], mov["retained"]],
+        ["joined and left: new and churned", "joined and left: neither new nor churned", "new",
+         "reactivated", "churned", "retained"],
+        "not paying at either snapshot",
+    )  # fmt: skip
+    return mov[["period", "customer_id", "m0", "m1", "joined_and_left"]].assign(movement=movement)

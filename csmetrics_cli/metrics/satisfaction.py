@@ -44,6 +44,15 @@ def _responses(ctx: Context, kind: str) -> pd.DataFrame:
     return pd.concat([kept, rows[rows["customer_id"].isna()]]).sort_index()
 
 
+def answers_per_customer(ctx: Context, kind: str) -> pd.Series:
+    """(period, customer_id) -> answers of one survey type that count under the context's
+    definitions (anonymous answers left out: they have no customer to compare)."""
+    rows = _responses(ctx, kind)
+    if "customer_id" not in rows:
+        return pd.Series(dtype="int64")
+    return rows[rows["customer_id"].notna()].groupby(["period", "customer_id"]).size()
+
+
 def _rescaled_note(counts: pd.Series, scale: str) -> pd.Series:
     """'N responses rescaled ...' where N > 0, else None."""
     text = counts.astype(int).astype(str) + f" response(s) on another scale, rescaled to {scale}"
