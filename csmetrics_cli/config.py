@@ -224,7 +224,7 @@ def _definition(key: str) -> Value:
     elif isinstance(switch.default, bool):
         expected = "true or false"
     elif switch.number:
-        expected = '"auto" or a number >= 0'
+        expected = f'"{switch.default}" or a number >= 0'
     else:
         expected = "one of " + ", ".join(f'"{v}"' for v in switch.values)
 

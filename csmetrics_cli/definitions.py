@@ -40,6 +40,19 @@ SWITCHES: dict[str, Switch] = {
                 "cancel": "canceled_at, when the cancellation is recorded, if earlier"
                 " (ChartMogul's 'at the time of cancellation', CMRR)"},
                "every revenue metric"),
+        Switch("churn_source", "subscriptions", "where churn is read from",
+               {"subscriptions": "subscription end dates only (csm)",
+                "churn_events": "also a churn_events table (customer_id, churned_at, reason):"
+                " the customer stops paying on churned_at (event-log exports)",
+                "flag": "also customers.churned (true/false) with customers.churned_at: a"
+                " flagged customer stops paying on churned_at (CRM exports)"},
+               "every revenue metric"),
+        Switch("delinquent_after_days", "off",
+               "when a customer with an unpaid failed invoice stops counting as paying",
+               {"off": "never: only subscription dates count (csm, Stripe until 'unpaid')",
+                "NUMBER": "N days after a failed invoice with no later paid invoice"
+                " (Baremetrics: 30)"},
+               "every revenue metric", number=True),
         Switch("overlapping", "sum", "how concurrent subscriptions of one customer add up",
                {"sum": "MRR is the sum of the active subscriptions (ChartMogul, Stripe,"
                 " ProfitWell, Baremetrics)",
@@ -96,6 +109,7 @@ PROFILES: dict[str, dict[str, str | bool | float]] = {
     "profitwell": {"churn_at": "period_end", "overlapping": "sum",
                    "same_period_join_and_churn": "ignore", "churn_denominator": "start"},
     "baremetrics": {"overlapping": "sum", "same_period_join_and_churn": "count",
+                    "delinquent_after_days": 30.0,
                     "reactivation_in_nrr": False, "churn_denominator": "start"},
     "stripe": {"end_dates": "exclusive", "overlapping": "sum",
                "churn_denominator": "start_plus_new"},
@@ -113,7 +127,7 @@ class DefinitionError(ValueError):
 
 def _choices(switch: Switch) -> str:
     if switch.number:
-        return '"auto" or a number >= 0'
+        return f'"{switch.default}" or a number >= 0'
     return ", ".join(switch.values)
 
 
@@ -136,7 +150,7 @@ def check(key: str, value: Any) -> str | bool | float:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
     elif switch.number:
-        if value == "auto":
+        if value == switch.default:
             return value
         try:
             number = float(value) if not isinstance(value, bool) else -1.0

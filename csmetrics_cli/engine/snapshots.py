@@ -30,13 +30,15 @@ def subscriptions(ctx: Context) -> pd.DataFrame:
 
     end_dates = inclusive: an end date is the last day of service, so service stops the day
     after it. churn_at = cancel: a canceled_at before the end stops service from that day.
+    A stop day (churn_source, delinquent_after_days; see `_stops`) ends it too.
     """
     subs = ctx.data.table("subscriptions")
     assert subs is not None
     defs = ctx.defs
     inclusive = defs["end_dates"] == "inclusive"
     cancel = defs["churn_at"] == "cancel" and "canceled_at" in subs
-    if not (inclusive or cancel):
+    stops = _stops(ctx)
+    if not (inclusive or cancel or len(stops)):
         return subs
     subs = subs.copy()
     if "end_date" not in subs:
@@ -49,7 +51,51 @@ def subscriptions(ctx: Context) -> pd.DataFrame:
         canceled = subs["canceled_at"]
         earlier = canceled.notna() & (subs["end_date"].isna() | (canceled < subs["end_date"]))
         subs["end_date"] = subs["end_date"].where(~earlier, canceled)
+    if len(stops):
+        # Each subscription ends at the first stop day of its customer after it starts.
+        pairs = subs[["customer_id", "start_date"]].assign(row=np.arange(len(subs)))
+        pairs = pairs.merge(stops, on="customer_id")
+        pairs = pairs[pairs["stop"] > pairs["start_date"]]
+        first = pairs.groupby("row")["stop"].min().reindex(np.arange(len(subs)))
+        cap = pd.Series(first.to_numpy(dtype="datetime64[ns]"), index=subs.index)
+        earlier = cap.notna() & (subs["end_date"].isna() | (cap < subs["end_date"]))
+        subs["end_date"] = subs["end_date"].where(~earlier, cap)
     return subs
+
+
+def _stops(ctx: Context) -> pd.DataFrame:
+    """customer_id, stop: days from which a customer stops paying whatever its subscriptions
+    say: churn_source (a churn_events table, or customers.churned + churned_at) and
+    delinquent_after_days (N days after a failed invoice with no later paid invoice)."""
+    defs, data = ctx.defs, ctx.data
+    parts = []
+    if defs["churn_source"] == "churn_events" and data.has("churn_events"):
+        events = data.table("churn_events")
+        assert events is not None
+        parts.append(events[["customer_id", "churned_at"]])
+    if defs["churn_source"] == "flag" and data.has("customers", "churned_at"):
+        customers = data.table("customers")
+        assert customers is not None
+        flagged = customers["churned_at"].notna()
+        if "churned" in customers:  # a date without the flag set does not churn
+            flagged &= customers["churned"].astype("boolean").fillna(True).astype(bool)
+        parts.append(customers.loc[flagged, ["customer_id", "churned_at"]])
+    days = defs["delinquent_after_days"]
+    if days != "off" and data.has("invoices"):
+        invoices = data.table("invoices")
+        assert invoices is not None
+        paid = invoices[invoices["status"] == "paid"].groupby("customer_id")["issued_at"].max()
+        failed = invoices[invoices["status"] == "failed"]
+        later_paid = failed["customer_id"].map(paid)
+        unpaid = failed[later_paid.isna() | (later_paid <= failed["issued_at"])]
+        first = unpaid.groupby("customer_id", as_index=False)["issued_at"].min()
+        first["churned_at"] = first["issued_at"] + pd.Timedelta(days=float(days))
+        parts.append(first[["customer_id", "churned_at"]])
+    if not parts:
+        return pd.DataFrame({"customer_id": [], "stop": pd.Series([], dtype="datetime64[ns]")})
+    stops = pd.concat(parts, ignore_index=True).rename(columns={"churned_at": "stop"})
+    stops["stop"] = stops["stop"].astype("datetime64[ns]")
+    return stops[stops["stop"].notna()]
 
 
 def mrr_matrix(
