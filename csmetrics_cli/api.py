@@ -351,8 +351,10 @@ def _revenue_differences(here: Any, there: Any, profile: str, money: bool) -> pd
     def amount(col: str) -> pd.Series:
         return rows[col].round(2).map("{:g}".format).astype(str)
 
-    counted = ("counted as " + rows["movement_here"] + " here, " + rows["movement_there"]
-               + f" under {profile}")  # fmt: skip
+    short = {"joined and left: new and churned": "new and churned",
+             "joined and left: neither new nor churned": "neither new nor churned"}  # fmt: skip
+    here_, there_ = rows["movement_here"].replace(short), rows["movement_there"].replace(short)
+    counted = "counted as " + here_ + " here, " + there_ + f" under {profile}"
     same = rows["movement_here"] == rows["movement_there"]
     counted = counted.where(~same, rows["movement_here"] + f" here and under {profile}")
     joined = rows["joined_and_left_here"] | rows["joined_and_left_there"]
