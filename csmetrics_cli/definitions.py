@@ -91,6 +91,12 @@ SWITCHES: dict[str, Switch] = {
         Switch("ces_per", "response", "which CES answers count",
                {"response": "every response (csm)", "first": "each customer's first answer",
                 "latest": "each customer's latest answer"}, "ces"),
+        Switch("window", "calendar", "the days a period covers",
+               {"calendar": "the period as written: 2024-06 is June (csm, ChartMogul,"
+                " ProfitWell, Stripe's monthly reports)",
+                "rolling_30": "the 30 days ending on the period's last day; the start snapshot"
+                " is the day before them (Baremetrics)"},
+               "every metric"),
         Switch("fcr_rule", "flag", "how a ticket counts as resolved at first contact",
                {"flag": "first_contact_resolved where given, else the one-touch rule (csm)",
                 "one_touch": "always the rule: resolved with agent_replies <= 1 and no reopen"},
@@ -109,7 +115,7 @@ PROFILES: dict[str, dict[str, str | bool | float]] = {
     "profitwell": {"churn_at": "period_end", "overlapping": "sum",
                    "same_period_join_and_churn": "ignore", "churn_denominator": "start"},
     "baremetrics": {"overlapping": "sum", "same_period_join_and_churn": "count",
-                    "delinquent_after_days": 30.0,
+                    "delinquent_after_days": 30.0, "window": "rolling_30",
                     "reactivation_in_nrr": False, "churn_denominator": "start"},
     "stripe": {"end_dates": "exclusive", "overlapping": "sum",
                "churn_denominator": "start_plus_new"},

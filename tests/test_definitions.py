@@ -248,6 +248,32 @@ def test_delinquent_after_days_baremetrics(tables_dir):
     assert report_values(tables_dir, "2024-06", ids, delinquent_after_days=60)["mrr"] == 20
 
 
+def test_window_rolling_30(tables_dir):
+    # a ends 7/1 (last day 6/30), b starts 7/1, c runs throughout.
+    # calendar July: start snapshot 6/30 {a, c}, end 7/31 {b, c}: b new, a churned, 1/2 = 50%.
+    # rolling_30 July: the 30 days 7/2..7/31, start snapshot 7/1 {b, c}: nothing moves, 0%.
+    write_tables(tables_dir, subscriptions=f"""
+        {SUBS_HEADER}
+        a1,a,10,2024-01-01,2024-07-01
+        b1,b,10,2024-07-01,
+        c1,c,10,2024-01-01,
+    """)  # fmt: skip
+    ids = ["new_customers", "churned_customers", "customer_churn_rate"]
+    assert report_values(tables_dir, "2024-07", ids) == {
+        "new_customers": 1,
+        "churned_customers": 1,
+        "customer_churn_rate": 50,
+    }
+    assert report_values(tables_dir, "2024-07", ids, window="rolling_30") == {
+        "new_customers": 0,
+        "churned_customers": 0,
+        "customer_churn_rate": 0,
+    }
+    # the period keeps its label
+    frame = run_report(tables_dir, "2024-07", metrics=ids, config=with_defs(window="rolling_30"))
+    assert set(frame["period"]) == {"2024-07"}
+
+
 SURVEYS = """
     response_id,customer_id,survey_type,score,responded_at
     r1,a,nps,10,2024-06-02
@@ -358,6 +384,7 @@ REVENUE_SWITCHES = st.fixed_dictionaries({
     "reactivation_in_nrr": st.booleans(),
     "churn_denominator": st.sampled_from(["start", "average", "start_plus_new"]),
     "churn_at": st.sampled_from(["period_end", "cancel"]),
+    "window": st.sampled_from(["calendar", "rolling_30"]),
 })  # fmt: skip
 
 

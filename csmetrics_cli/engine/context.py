@@ -8,6 +8,7 @@ per context.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import numpy as np
@@ -43,6 +44,8 @@ class Context:
             if self.config.csat_satisfied_min is not None:  # the older place of the switch
                 explicit.setdefault("csat_satisfied_min", self.config.csat_satisfied_min)
             self.definitions = Definitions.resolve(explicit)
+        if self.definitions["window"] == "rolling_30":
+            self.periods = [rolling(p, ROLLING_DAYS) for p in self.periods]
 
     @property
     def config(self) -> Config:
@@ -129,6 +132,15 @@ class Context:
             parts.append(by_seg)
         out = pd.concat(parts).reindex(self.grid())
         return out.fillna(fill) if fill is not None else out
+
+
+ROLLING_DAYS = 30
+
+
+def rolling(period: Period, days: int) -> Period:
+    """The `days` days ending on the period's last day, under the period's own label (so
+    applying it twice changes nothing); the start snapshot is the day before them."""
+    return Period(period.end - timedelta(days=days), period.end, period.label, f"rolling_{days}")
 
 
 @per_dataset
