@@ -492,6 +492,7 @@ class HealthResult:
     band_counts: dict[str, int]  # every paying customer per band ("unscored" for None)
     group_by: str | None = None
     shown: int | None = None  # rows a person sees (tables): the lowest scores first
+    definitions: Definitions = field(default_factory=Definitions.resolve)
 
     def to_dict(self) -> dict[str, Any]:
         from csmetrics_cli.health.listing import LIST_COLUMNS
@@ -507,7 +508,7 @@ class HealthResult:
             rows.append(row)
         return {"snapshot": self.snapshot, "weights": self.weights, "bands": self.bands,
                 "paying_customers": self.total, "band_counts": self.band_counts,
-                "customers": rows}  # fmt: skip
+                "customers": rows, "definitions": self.definitions.to_dict()}  # fmt: skip
 
 
 def health(
@@ -560,7 +561,7 @@ def health(
     ]
     bands = {"healthy": model.healthy, "at_risk": model.at_risk}
     return HealthResult(str(day), frame[order].rename_axis("customer_id"), dict(model.weights),
-                        bands, total, band_counts, group_by)  # fmt: skip
+                        bands, total, band_counts, group_by, definitions=ctx.defs)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -489,6 +489,24 @@ def test_json_carries_the_definitions(capsys, tables_dir):
     assert churned["value"] == 1
 
 
+def test_health_follows_and_reports_the_definitions(capsys, tables_dir):
+    # a's only subscription ends 6/30 (exclusive: not paying on 6/30); inclusive keeps it.
+    write_tables(tables_dir, subscriptions=f"""
+        {SUBS_HEADER}
+        s1,a,10,2024-01-01,2024-06-30
+        s2,b,10,2024-01-01,
+    """)  # fmt: skip
+    paying = {}
+    for rule in ("exclusive", "inclusive"):
+        code, out, _ = run(capsys, "health", "-p", "2024-06", "-d", str(tables_dir), "-f", "json",
+                           "-D", f"end_dates={rule}")  # fmt: skip
+        assert code == 0
+        body = json.loads(out)
+        assert body["definitions"]["end_dates"] == rule
+        paying[rule] = body["paying_customers"]
+    assert paying == {"exclusive": 1, "inclusive": 2}
+
+
 def test_markdown_header_names_the_definitions(capsys, tables_dir):
     write_tables(tables_dir, subscriptions=PROFITWELL_DEC)
     code, out, _ = run(capsys, "report", "-p", "2024-12", "-d", str(tables_dir), "-f", "md",
