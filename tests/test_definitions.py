@@ -147,6 +147,14 @@ def test_reactivation_in_nrr(tables_dir):
     assert off["net_revenue_retention"] == pytest.approx(100 * 100 / 150)
     assert on["net_revenue_retention"] == pytest.approx(100 * 130 / 150)
     assert on["gross_revenue_retention"] == off["gross_revenue_retention"]
+    # csm explain's bridge gains the term: 150 + 0 - 0 - 50 + 30 = 130, the numerator
+    data = Dataset.open(tables_dir, with_defs(profile="chartmogul"))
+    spec = api.select_metrics(None, ["nrr"])[0]
+    result = api.explain(data, spec, parse_period("2024-06"))
+    terms = {t.measure: (t.sign, t.value) for t in result.bridge}
+    assert terms["reactivation_mrr"] == ("+", 30)
+    total = sum((-1 if sign == "-" else 1) * value for sign, value in terms.values())
+    assert total == result.values["numerator"].iloc[0] == 130
 
 
 def test_end_dates(tables_dir):

@@ -111,7 +111,8 @@ CATALOG: tuple[MetricSpec, ...] = (
                bridge=("expansion_mrr", "-contraction_mrr", "-churned_mrr")),
     MetricSpec(id="net_revenue_retention", name="Net revenue retention", family="revenue",
                unit="%", formula="(start MRR + expansion - contraction - churned) / start MRR"
-               " x 100", inputs=SUBS, kind=R, source=REVENUE, numerator="net_retained_mrr",
+               " x 100 (+ reactivation with reactivation_in_nrr)", inputs=SUBS, kind=R,
+               source=REVENUE, numerator="net_retained_mrr",
                denominator="start_mrr", zero_note=NO_START_MRR,
                detail=_movers("paying_start", "m1"), better="up",
                bridge=("start_mrr", "+expansion_mrr", "-contraction_mrr", "-churned_mrr")),
