@@ -410,7 +410,9 @@ def _survey_differences(here: Any, there: Any, kind: str, profile: str) -> pd.Da
     return rows[["customer_id", "period", "here", "there", "why"]]
 
 
-def _against(ctx: Any, spec: MetricSpec, rows: pd.DataFrame, profile: str) -> Against:
+def _against(
+    ctx: Any, period: Period, spec: MetricSpec, rows: pd.DataFrame, profile: str
+) -> Against:
     """The metric under `profile`'s definitions beside the active ones, and who differs."""
     import pandas as pd
 
@@ -418,16 +420,21 @@ def _against(ctx: Any, spec: MetricSpec, rows: pd.DataFrame, profile: str) -> Ag
     from csmetrics_cli.metrics.compute import compute
 
     other = Definitions.of_profile(profile)
-    there_ctx = Context(ctx.data, ctx.periods, ctx.segment_by, definitions=other)
+    # the user's period: the other side applies its own window to it
+    there_ctx = Context(ctx.data, [period], ctx.segment_by, definitions=other)
     there = compute(there_ctx, [spec])
     keys = ["period", "segment", "item"]
-    values = rows[keys].assign(here=rows["value"].to_numpy(), there=there["value"].to_numpy())
+    values = (
+        rows[[*keys, "value"]]
+        .rename(columns={"value": "here"})
+        .merge(there[[*keys, "value"]].rename(columns={"value": "there"}), on=keys, how="outer")
+    )
     values["difference"] = values["here"] - values["there"]
     switches = {k: (v, other[k]) for k, v in ctx.defs.values.items() if other[k] != v}
     kind = SURVEY_KINDS.get(spec.id.split("_")[0])
     note = None
+    customers = pd.DataFrame(columns=["customer_id", "period", "here", "there", "why"])
     if not switches:
-        customers = _revenue_differences(ctx, ctx, profile, False).head(0)
         note = f"the active definitions are {profile}'s: nothing differs"
     elif kind is not None and ctx.data.has("surveys"):
         customers = _survey_differences(ctx, there_ctx, kind, profile)
@@ -437,7 +444,6 @@ def _against(ctx: Any, spec: MetricSpec, rows: pd.DataFrame, profile: str) -> Ag
                                _term_differences(ctx, there_ctx, spec, profile)],
                               ignore_index=True)  # fmt: skip
     else:
-        customers = _revenue_differences(ctx, ctx, profile, False).head(0)
         note = f"{spec.id} is not counted customer by customer: only the values are compared"
     customers = _named(ctx.data, customers)
     return Against(profile, other, switches, values, customers, note)
@@ -474,7 +480,7 @@ def explain(
             detail = detail.sort_values("amount", ascending=False, key=abs)
         detail = detail.reset_index(drop=True)
     bridge = _bridge(ctx, spec) if spec.bridge and rows["value"].notna().any() else []
-    compared = _against(ctx, spec, rows, against) if against is not None else None
+    compared = _against(ctx, period, spec, rows, against) if against is not None else None
     return ExplainResult(spec, rows, detail, segment_by, top, bridge, ctx.defs, compared)
 
 
