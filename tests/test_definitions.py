@@ -67,6 +67,10 @@ def test_explicit_switches_override_the_profile():
     assert defs["delinquent_after_days"] == 30.0  # from the profile
     assert defs.to_dict()["profile"] == "baremetrics"
     assert Definitions.resolve().caption() is None  # csm's defaults: nothing to say
+    # the table caption names the profile and only the switches off csm's defaults
+    assert Definitions.resolve({"profile": "stripe", "nps_per": "first"}).caption() == (
+        "definitions: profile=stripe, churn_denominator=start_plus_new, nps_per=first"
+    )
 
 
 def test_config_definitions_section(tmp_path):

@@ -47,7 +47,7 @@ def report_table(result: ReportResult, env: Env) -> RenderableType:
     definitions = result.definitions.caption()  # only the switches off csm's defaults
     if definitions:
         lines.append(definitions)
-    caption = "\n".join(lines) or None
+    caption = "; ".join(lines) or None
     previous = None
     if "previous" in result.frame.columns and len(result.periods) == 1:
         previous = result.previous_label
