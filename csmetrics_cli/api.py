@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from csmetrics_cli.definitions import Definitions
 from csmetrics_cli.metrics.catalog import ALIASES, BY_ID, CATALOG, lookup, select
 from csmetrics_cli.metrics.spec import FAMILIES, MetricSpec
 from csmetrics_cli.periods import Period
@@ -48,14 +49,20 @@ def open_data(
     encoding: str | None = None,
     progress: Progress | None = None,
     cache: bool = False,
+    definitions: dict[str, object] | None = None,
 ) -> Dataset:
-    """Find the tables and the config for a --data path; tables load when first used."""
+    """Find the tables and the config for a --data path; tables load when first used.
+
+    `definitions` (checked switch values, from --define) override the config's own.
+    """
     from csmetrics_cli.config import find_config, load_config
     from csmetrics_cli.contracts.dataset import Dataset
 
     cfg = load_config(find_config(config, data))
     if encoding:
         cfg = dataclasses.replace(cfg, encoding=encoding)
+    if definitions:
+        cfg = dataclasses.replace(cfg, definitions={**cfg.definitions, **definitions})
     dataset = Dataset.open(data, cfg, progress)
     dataset.use_cache = cache
     return dataset
@@ -153,6 +160,7 @@ class ReportResult:
     warnings: list[str] = field(default_factory=list)
     previous_periods: list[str] = field(default_factory=list)  # with --compare
     show_ci: bool = False  # the terminal table shows ci_low/ci_high (--ci); files always do
+    definitions: Definitions = field(default_factory=Definitions.resolve)
 
     @property
     def previous_label(self) -> str | None:
@@ -177,6 +185,7 @@ class ReportResult:
             "warnings": self.warnings,
             "previous_periods": self.previous_periods,
             "intervals": interval_method(list(dict.fromkeys(self.frame["metric"]))),
+            "definitions": self.definitions.to_dict(),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -210,7 +219,8 @@ def report(
     from csmetrics_cli.metrics.compute import compute, with_previous
 
     _check_segment(data, segment_by)
-    frame = compute(Context(data, periods, segment_by), specs)
+    ctx = Context(data, periods, segment_by)
+    frame = compute(ctx, specs)
     before = [p.previous() for p in periods] if compare else []
     if compare:
         previous = compute(Context(data, before, segment_by), specs, with_intervals=False)
@@ -229,6 +239,7 @@ def report(
         warnings=staleness(periods, first, last),
         previous_periods=[p.label for p in before],
         show_ci=show_ci,
+        definitions=ctx.defs,
     )
 
 
@@ -243,6 +254,8 @@ class ExplainResult:
     segment_by: str | None
     top: int
     bridge: list[Term] = field(default_factory=list)  # the numerator, term by term
+    definitions: Definitions = field(default_factory=Definitions.resolve)
+    against: Against | None = None  # with --against PROFILE
 
     def to_dict(self) -> dict[str, Any]:
         from csmetrics_cli.render.values import records, table_records
@@ -253,10 +266,38 @@ class ExplainResult:
                    "customers_total": len(t.customers),
                    "customers": table_records(t.customers.head(self.top))}
                   for t in self.bridge]  # fmt: skip
-        return {"id": s.id, "name": s.name, "family": s.family, "formula": s.formula,
-                "unit": s.unit, "inputs": list(s.inputs), "values": records(self.values),
-                "bridge": bridge, "customers": who,
-                "customers_total": 0 if self.detail is None else len(self.detail)}  # fmt: skip
+        out = {"id": s.id, "name": s.name, "family": s.family, "formula": s.formula,
+               "unit": s.unit, "inputs": list(s.inputs), "values": records(self.values),
+               "bridge": bridge, "customers": who,
+               "customers_total": 0 if self.detail is None else len(self.detail),
+               "definitions": self.definitions.to_dict()}  # fmt: skip
+        if self.against is not None:
+            out["against"] = self.against.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class Against:
+    """The metric under another profile's definitions, and the customers it counts
+    differently: customer_id (name), here, there (how each side counts it) and why."""
+
+    profile: str
+    definitions: Definitions
+    switches: dict[str, tuple[Any, Any]]  # switch -> (value here, value under the profile)
+    values: pd.DataFrame  # period, segment, item, here, there, difference
+    customers: pd.DataFrame  # customer_id, [name,] period, here, there, why
+    note: str | None = None  # why no customers are listed, when none can be
+
+    def to_dict(self) -> dict[str, Any]:
+        from csmetrics_cli.definitions import show
+        from csmetrics_cli.render.values import table_records
+
+        return {"profile": self.profile, "definitions": self.definitions.to_dict(),
+                "switches": {k: {"here": show(a), "there": show(b)}
+                             for k, (a, b) in self.switches.items()},
+                "values": table_records(self.values),
+                "customers_total": len(self.customers),
+                "customers": table_records(self.customers), "note": self.note}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -289,7 +330,7 @@ def _bridge(ctx: Any, spec: MetricSpec) -> list[Term]:
 
     m = measures(ctx)
     terms = []
-    for term in spec.bridge:
+    for term in ctx.defs.bridge(spec.id, spec.bridge):
         sign, measure = (term[0], term[1:]) if term[0] in "+-" else ("", term)
         label, flag, amount = TERMS[measure]
         rows = _named(ctx.data, movers(flag, amount, ctx).drop(columns="period"))
@@ -299,12 +340,149 @@ def _bridge(ctx: Any, spec: MetricSpec) -> list[Term]:
     return terms
 
 
+SURVEY_KINDS = {"nps": "nps", "csat": "csat", "ces": "ces"}  # metric id prefix -> survey_type
+
+
+def _revenue_differences(here: Any, there: Any, profile: str, money: bool) -> pd.DataFrame:
+    """Customers whose movement (or, for a `money` metric, snapshot MRR) differs between
+    the two contexts."""
+    import numpy as np
+
+    from csmetrics_cli.engine.movements import classified
+
+    keys = ["period", "customer_id"]
+    both = classified(here).merge(classified(there), on=keys, how="outer",
+                                  suffixes=("_here", "_there"))  # fmt: skip
+    for side in ("here", "there"):
+        both[f"movement_{side}"] = both[f"movement_{side}"].fillna("not paying at either snapshot")
+        both[[f"m0_{side}", f"m1_{side}"]] = both[[f"m0_{side}", f"m1_{side}"]].fillna(0.0)
+        both[f"joined_and_left_{side}"] = both[f"joined_and_left_{side}"].fillna(False).astype(bool)
+    moved = both["movement_here"] != both["movement_there"]
+    mrr = ~np.isclose(both["m0_here"], both["m0_there"]) | ~np.isclose(
+        both["m1_here"], both["m1_there"]
+    )
+    rows = both[moved | (mrr & money)].copy()
+
+    def amount(col: str) -> pd.Series:
+        return rows[col].round(2).map("{:g}".format).astype(str)
+
+    short = {"joined and left: new and churned": "new and churned",
+             "joined and left: neither new nor churned": "neither new nor churned"}  # fmt: skip
+    here_, there_ = rows["movement_here"].replace(short), rows["movement_there"].replace(short)
+    counted = "counted as " + here_ + " here, " + there_ + f" under {profile}"
+    same = rows["movement_here"] == rows["movement_there"]
+    counted = counted.where(~same, rows["movement_here"] + f" here and under {profile}")
+    joined = rows["joined_and_left_here"] | rows["joined_and_left_there"]
+    counted = counted.where(~joined, "joined and left in " + rows["period"] + "; " + counted)
+    changed = ~np.isclose(rows["m0_here"], rows["m0_there"]) | ~np.isclose(
+        rows["m1_here"], rows["m1_there"]
+    )
+    detail = ("; MRR at start " + amount("m0_here") + " here vs " + amount("m0_there")
+              + ", at end " + amount("m1_here") + " vs " + amount("m1_there"))  # fmt: skip
+    rows["why"] = counted + detail.where(changed & money, "")
+    rows = rows.rename(columns={"movement_here": "here", "movement_there": "there"})
+    rows["mrr_change"] = (rows["m1_here"] - rows["m0_here"]) - (rows["m1_there"] - rows["m0_there"])
+    rows = rows.sort_values("mrr_change", key=abs, ascending=False, kind="stable")
+    return rows[["customer_id", "period", "here", "there", "why"]].reset_index(drop=True)
+
+
+def _term_differences(here: Any, there: Any, spec: MetricSpec, profile: str) -> pd.DataFrame:
+    """Customers behind a bridge term only one side's definitions add (reactivation MRR in
+    NRR): they count in the metric on one side only."""
+    import pandas as pd
+
+    from csmetrics_cli.engine.movements import TERMS, movers
+
+    mine, theirs = here.defs.bridge(spec.id, spec.bridge), there.defs.bridge(spec.id, spec.bridge)
+    parts = []
+    for terms, others, ctx, where in ((mine, theirs, here, "here"),
+                                      (theirs, mine, there, f"under {profile}")):  # fmt: skip
+        for term in (t for t in terms if t not in others):
+            label, flag, amount = TERMS[term.lstrip("+-")]
+            rows = movers(flag, amount, ctx)
+            counted, other = "in " + label, "not counted"
+            money = rows["amount"].round(2).map("{:g}".format).astype(str)
+            parts.append(rows[["customer_id", "period"]].assign(
+                here=counted if where == "here" else other,
+                there=other if where == "here" else counted,
+                why=label + " " + money + f" counts in {spec.id} {where} only"))  # fmt: skip
+    columns = ["customer_id", "period", "here", "there", "why"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _survey_differences(here: Any, there: Any, kind: str, profile: str) -> pd.DataFrame:
+    """Customers with a different number of counted answers under the two contexts."""
+    import pandas as pd
+
+    from csmetrics_cli.metrics.satisfaction import answers_per_customer
+
+    a, b = answers_per_customer(here, kind), answers_per_customer(there, kind)
+    both = pd.concat([a.rename("here"), b.rename("there")], axis=1).fillna(0).astype(int)
+    rows = both[both["here"] != both["there"]].reset_index()
+    rows["why"] = (rows["here"].astype(str) + f" {kind} answer(s) counted here, "
+                   + rows["there"].astype(str) + f" under {profile}")  # fmt: skip
+    rows[["here", "there"]] = rows[["here", "there"]].astype(str) + " answer(s)"
+    return rows[["customer_id", "period", "here", "there", "why"]]
+
+
+def _against(
+    ctx: Any, period: Period, spec: MetricSpec, rows: pd.DataFrame, profile: str
+) -> Against:
+    """The metric under `profile`'s definitions beside the active ones, and who differs."""
+    import pandas as pd
+
+    from csmetrics_cli.engine.context import Context
+    from csmetrics_cli.metrics.compute import compute
+
+    other = Definitions.of_profile(profile)
+    # the user's period: the other side applies its own window to it
+    there_ctx = Context(ctx.data, [period], ctx.segment_by, definitions=other)
+    there = compute(there_ctx, [spec])
+    keys = ["period", "segment", "item"]
+    values = (
+        rows[[*keys, "value"]]
+        .rename(columns={"value": "here"})
+        .merge(there[[*keys, "value"]].rename(columns={"value": "there"}), on=keys, how="outer")
+    )
+    values["difference"] = values["here"] - values["there"]
+    switches = {k: (v, other[k]) for k, v in ctx.defs.values.items() if other[k] != v}
+    kind = SURVEY_KINDS.get(spec.id.split("_")[0])
+    note = None
+    customers = pd.DataFrame(columns=["customer_id", "period", "here", "there", "why"])
+    if not switches:
+        note = f"the active definitions are {profile}'s: nothing differs"
+    elif kind is not None and ctx.data.has("surveys"):
+        customers = _survey_differences(ctx, there_ctx, kind, profile)
+    elif spec.family == "revenue" and ctx.data.has("subscriptions"):
+        money = spec.unit == "currency" or "mrr" in f"{spec.numerator}{spec.denominator}"
+        customers = pd.concat([_revenue_differences(ctx, there_ctx, profile, money),
+                               _term_differences(ctx, there_ctx, spec, profile)],
+                              ignore_index=True)  # fmt: skip
+    else:
+        note = f"{spec.id} is not counted customer by customer: only the values are compared"
+    customers = _named(ctx.data, customers)
+    return Against(profile, other, switches, values, customers, note)
+
+
 def explain(
-    data: Dataset, spec: MetricSpec, period: Period, segment_by: str | None = None, top: int = 15
+    data: Dataset,
+    spec: MetricSpec,
+    period: Period,
+    segment_by: str | None = None,
+    top: int = 15,
+    against: str | None = None,
 ) -> ExplainResult:
-    """The metric for one period, and the customers (or answers) behind each figure."""
+    """The metric for one period, and the customers (or answers) behind each figure; with
+    `against` (a profile), the metric under that profile's definitions beside it and the
+    customers the two count differently."""
+    from csmetrics_cli.definitions import PROFILES
     from csmetrics_cli.engine.context import Context
     from csmetrics_cli.metrics.compute import compute, detail_of
+
+    if against is not None and against not in PROFILES:
+        close = closest(against, list(PROFILES))
+        hint = (f"did you mean '{close}'? " if close else "") + f"one of: {', '.join(PROFILES)}"
+        raise UsageError(f"unknown profile '{against}'", hint=hint)
 
     _check_segment(data, segment_by)
     ctx = Context(data, [period], segment_by)
@@ -317,7 +495,8 @@ def explain(
             detail = detail.sort_values("amount", ascending=False, key=abs)
         detail = detail.reset_index(drop=True)
     bridge = _bridge(ctx, spec) if spec.bridge and rows["value"].notna().any() else []
-    return ExplainResult(spec, rows, detail, segment_by, top, bridge)
+    compared = _against(ctx, period, spec, rows, against) if against is not None else None
+    return ExplainResult(spec, rows, detail, segment_by, top, bridge, ctx.defs, compared)
 
 
 @dataclass(frozen=True)
@@ -334,6 +513,7 @@ class HealthResult:
     band_counts: dict[str, int]  # every paying customer per band ("unscored" for None)
     group_by: str | None = None
     shown: int | None = None  # rows a person sees (tables): the lowest scores first
+    definitions: Definitions = field(default_factory=Definitions.resolve)
 
     def to_dict(self) -> dict[str, Any]:
         from csmetrics_cli.health.listing import LIST_COLUMNS
@@ -349,7 +529,7 @@ class HealthResult:
             rows.append(row)
         return {"snapshot": self.snapshot, "weights": self.weights, "bands": self.bands,
                 "paying_customers": self.total, "band_counts": self.band_counts,
-                "customers": rows}  # fmt: skip
+                "customers": rows, "definitions": self.definitions.to_dict()}  # fmt: skip
 
 
 def health(
@@ -402,7 +582,7 @@ def health(
     ]
     bands = {"healthy": model.healthy, "at_risk": model.at_risk}
     return HealthResult(str(day), frame[order].rename_axis("customer_id"), dict(model.weights),
-                        bands, total, band_counts, group_by)  # fmt: skip
+                        bands, total, band_counts, group_by, definitions=ctx.defs)  # fmt: skip
 
 
 @dataclass(frozen=True)

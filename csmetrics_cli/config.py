@@ -52,6 +52,8 @@ class Config:
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)
     # table -> column -> canonical value -> values in the export
     values: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
+    # [definitions]: switch -> value as checked by definitions.check (and "profile")
+    definitions: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
 
@@ -209,10 +211,43 @@ SETTING_RULES: dict[str, Value | Table] = {
 }
 
 
+# --- [definitions]: the named definition switches (csmetrics_cli/definitions.py) ----------
+
+
+def _definition(key: str) -> Value:
+    """The node of one [definitions] key: its check lists the valid values."""
+    from csmetrics_cli.definitions import PROFILES, SWITCHES, DefinitionError, check
+
+    switch = SWITCHES.get(key)
+    if switch is None:
+        expected = "one of " + ", ".join(PROFILES)
+    elif isinstance(switch.default, bool):
+        expected = "true or false"
+    elif switch.number:
+        expected = f'"{switch.default}" or a number >= 0'
+    else:
+        expected = "one of " + ", ".join(f'"{v}"' for v in switch.values)
+
+    def checked(value: Any) -> Any:
+        try:
+            return check(key, value)
+        except DefinitionError as exc:
+            raise ValueError from exc
+
+    return Value(expected, checked)
+
+
+def _definition_keys() -> Collection[str]:
+    from csmetrics_cli.definitions import KEYS
+
+    return KEYS
+
+
 def schema() -> Table:
     """The one declared schema of csm.toml, from the top level down to every value."""
     sections: dict[str, Value | Table] = {
         "settings": Table("a table of settings", lambda: SETTING_RULES, SETTING_RULES.__getitem__),
+        "definitions": Table("a table of definition switches", _definition_keys, _definition),
         "tables": _per_table("file or sheet names", lambda _: _text("a file or sheet name")),
         "columns": _per_table(
             "column mappings",
@@ -338,7 +373,12 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         detail = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
         hint = "; ".join(problems.hints) or None
         raise fatal("bad_config", file=str(path), detail=detail, hint=hint)
-    return Config(**settings, **{m: checked.get(m, {}) for m in MAPPINGS}, source=path)
+    return Config(
+        **settings,
+        **{m: checked.get(m, {}) for m in MAPPINGS},
+        definitions=checked.get("definitions", {}),
+        source=path,
+    )
 
 
 def find_config(explicit: Path | None, data: Path | None) -> Path | None:

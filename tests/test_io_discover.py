@@ -127,4 +127,5 @@ def test_table_names_are_the_spec_tables() -> None:
         "events",
         "onboarding",
         "costs",
+        "churn_events",
     )

@@ -33,14 +33,20 @@ def rerun(command: str, data: Path | None, config: Path | None) -> str:
 
 
 def open_data(
-    data: Path | None, config: Path | None, encoding: str | None, no_cache: bool = False
+    data: Path | None,
+    config: Path | None,
+    encoding: str | None,
+    no_cache: bool = False,
+    defines: dict[str, object] | None = None,
 ) -> Dataset:
-    """Open --data (or ./sample_data) with its config; tables load, timed, when first used,
-    from the table cache unless --no-cache."""
+    """Open --data (or ./sample_data) with its config (and the --define switches over its
+    [definitions]); tables load, timed, when first used, from the table cache unless
+    --no-cache."""
     from csmetrics_cli.api import default_data, open_data
 
     root = default_data(data, console.say)
-    return open_data(root, config, encoding, console.progress, cache=not no_cache)
+    return open_data(root, config, encoding, console.progress, cache=not no_cache,
+                     definitions=defines)  # fmt: skip
 
 
 def finish(

@@ -13,12 +13,14 @@ from typing import Annotated
 import typer
 
 from csmetrics_cli import periods
+from csmetrics_cli.definitions import PROFILES
 from csmetrics_cli.metrics.catalog import ALIASES, CATALOG
 from csmetrics_cli.metrics.spec import FAMILIES
 from csmetrics_cli.render import FORMATS
 
 Format = StrEnum("Format", {f: f for f in FORMATS})  # type: ignore[misc]
 Family = StrEnum("Family", {f: f for f in FAMILIES})  # type: ignore[misc]
+Profile = StrEnum("Profile", {p: p for p in PROFILES})  # type: ignore[misc]
 # The formats whose output is for people: chosen on a terminal; the rest are for files.
 FILE_SUFFIXES = {f: f for f in ("csv", "json", "md", "xlsx", "html")} | {"txt": "table"}
 
@@ -115,6 +117,13 @@ Ci = Annotated[
     typer.Option("--ci", help="Show each rate's 95% interval in the table (CSV, JSON, HTML and "
                  "XLSX always carry ci_low/ci_high)."),
 ]  # fmt: skip
+Define = Annotated[
+    list[str] | None,
+    typer.Option("--define", "-D", help="A definition switch for this run, KEY=VALUE "
+                 "(repeatable), over csm.toml's [definitions]: churn_denominator=average, "
+                 "profile=chartmogul... docs/definitions.md lists them.", show_default=False,
+                 metavar="KEY=VALUE"),
+]  # fmt: skip
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")]
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Timings of each step and rows read per table.")
@@ -134,6 +143,21 @@ def parse_where(filters: list[str] | None) -> dict[str, str]:
         if not sep or not column.strip():
             raise usage(f"--where {text!r}: write COLUMN=VALUE, e.g. --where plan=pro")
         out[column.strip()] = value.strip()
+    return out
+
+
+def parse_defines(texts: list[str] | None) -> dict[str, object]:
+    """--define KEY=VALUE texts as checked switch values; an unknown key or value is a usage
+    error (exit 2) that lists the valid ones."""
+    from csmetrics_cli.definitions import DefinitionError, parse_define
+
+    out: dict[str, object] = {}
+    for text in texts or []:
+        try:
+            key, value = parse_define(text)
+        except DefinitionError as exc:
+            raise usage(str(exc)) from exc
+        out[key] = value
     return out
 
 

@@ -25,6 +25,7 @@ def report(
     config: options.ConfigFile = None,
     encoding: options.Encoding = None,
     no_cache: options.NoCache = False,
+    define: options.Define = None,
     fmt: options.FormatOpt = None,
     as_json: options.Json = False,
     output: options.Output = None,
@@ -46,8 +47,9 @@ def report(
     common.start(quiet, verbose)
     fmt_ = options.pick_format(fmt, as_json, output, "report")
     specs = api.select_metrics(family, options.parse_metric_ids(metrics))
+    defines = options.parse_defines(define)
     options.resolve_periods(period, from_, to)
-    ds = common.open_data(data, config, encoding, no_cache)
+    ds = common.open_data(data, config, encoding, no_cache, defines)
     periods = options.resolve_periods(period, from_, to, ds.config.timezone)
     result = api.report(ds, periods, specs, segment_by=by, compare=compare, show_ci=ci)
     common.finish(ds, strict, result.warnings, common.rerun("validate", data, config))

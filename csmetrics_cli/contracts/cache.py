@@ -42,7 +42,9 @@ def _stat(source: Source) -> dict[str, object]:
 
 def key(source: Source, config: Config, usecols: set[str] | None, customers: Source | None) -> str:
     """The hash of everything that shapes the checked table read from `source`."""
-    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "source"}
+    # The definition switches change what is computed, never how a table is read.
+    settings = {k: v for k, v in dataclasses.asdict(config).items()
+                if k not in ("source", "definitions")}  # fmt: skip
     parts = {
         "version": __version__,
         "table": source.table,

@@ -67,6 +67,9 @@ SCHEMAS: dict[str, TableSchema] = {
                 Column("trial_start", "date", aliases=("trial_started_at",)),
                 Column("trial_end", "date", aliases=("trial_ended_at",)),
                 Column("activated_at", "date", aliases=("activation_date",)),
+                # read by the churn_source = "flag" definition (docs/definitions.md)
+                Column("churned", "bool", aliases=("is_churned",)),
+                Column("churned_at", "date", aliases=("churn_date",)),
             ),
             refers_to_customers=False,
         ),
@@ -108,6 +111,8 @@ SCHEMAS: dict[str, TableSchema] = {
                 Column(
                     "term_end", "date", aliases=("term_end_date", "contract_end", "renewal_date")
                 ),
+                # read by the churn_at = "cancel" definition (docs/definitions.md)
+                Column("canceled_at", "date", aliases=("cancellation_date", "canceled_on")),
                 Column("renewed", "bool"),
                 Column("plan", aliases=("plan_name", "product")),
                 Column("status"),
@@ -225,6 +230,20 @@ SCHEMAS: dict[str, TableSchema] = {
                 ),
             ),
             refers_to_customers=False,
+        ),
+        TableSchema(  # read by the churn_source = "churn_events" definition
+            "churn_events",
+            (
+                Column("customer_id", "id", required=True, not_blank=True, aliases=_CUSTOMER_ID),
+                Column(
+                    "churned_at",
+                    "date",
+                    required=True,
+                    not_blank=True,
+                    aliases=("churn_date", "date", "canceled_at", "cancelled_at"),
+                ),
+                Column("reason", aliases=("churn_reason", "cancellation_reason")),
+            ),
         ),
     ]
 }

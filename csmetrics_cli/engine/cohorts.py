@@ -8,7 +8,7 @@ import pandas as pd
 
 from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.context import Context
-from csmetrics_cli.engine.snapshots import as_days, first_paying_day
+from csmetrics_cli.engine.snapshots import as_days, first_paying_day, subscriptions
 from csmetrics_cli.engine.span import OBSERVED_DATES, data_span
 
 
@@ -24,8 +24,7 @@ def last_day(ctx: Context) -> np.datetime64:
 def cohort(ctx: Context) -> pd.DataFrame:
     """Per customer: `start` (created_at, else first paying day) and the period it falls in."""
     customers = ctx.customers()
-    subs = ctx.data.table("subscriptions")
-    assert subs is not None
+    subs = subscriptions(ctx)
     start = pd.Series(first_paying_day(subs, customers), index=customers)
     table = ctx.data.table("customers")
     if table is not None and "created_at" in table.columns:

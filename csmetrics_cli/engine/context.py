@@ -8,6 +8,7 @@ per context.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.definitions import Definitions
 from csmetrics_cli.engine.cache import per_dataset
 from csmetrics_cli.periods import Period
 
@@ -33,10 +35,27 @@ class Context:
     periods: list[Period]
     segment_by: str | None = None
     cache: dict[Any, Any] = field(default_factory=dict)  # see engine/cache.py
+    # The definition switches; None = the config's [definitions] (and --define)
+    definitions: Definitions | None = None
+
+    def __post_init__(self) -> None:
+        if self.definitions is None:
+            explicit = dict(self.config.definitions)
+            if self.config.csat_satisfied_min is not None:  # the older place of the switch
+                explicit.setdefault("csat_satisfied_min", self.config.csat_satisfied_min)
+            self.definitions = Definitions.resolve(explicit)
+        if self.definitions["window"] == "rolling_30":
+            self.periods = [rolling(p, ROLLING_DAYS) for p in self.periods]
 
     @property
     def config(self) -> Config:
         return self.data.config
+
+    @property
+    def defs(self) -> Definitions:
+        """The active definition switches."""
+        assert self.definitions is not None
+        return self.definitions
 
     @property
     def labels(self) -> list[str]:
@@ -113,6 +132,15 @@ class Context:
             parts.append(by_seg)
         out = pd.concat(parts).reindex(self.grid())
         return out.fillna(fill) if fill is not None else out
+
+
+ROLLING_DAYS = 30
+
+
+def rolling(period: Period, days: int) -> Period:
+    """The `days` days ending on the period's last day, under the period's own label (so
+    applying it twice changes nothing); the start snapshot is the day before them."""
+    return Period(period.end - timedelta(days=days), period.end, period.label, f"rolling_{days}")
 
 
 @per_dataset

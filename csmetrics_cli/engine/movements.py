@@ -2,7 +2,9 @@
 
 Per customer c and period, m0 = MRR at the start snapshot (the day before the period) and
 m1 = MRR at the end snapshot (its last day). Every revenue measure is a sum over
-per-customer movement columns, aggregated overall and per segment in one groupby.
+per-customer movement columns, aggregated overall and per segment in one groupby. The
+definition switches same_period_join_and_churn, churn_denominator and reactivation_in_nrr
+act here (docs/definitions.md).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pandas as pd
 
 from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import Context
-from csmetrics_cli.engine.snapshots import first_paying_day, mrr_matrix
+from csmetrics_cli.engine.snapshots import first_paying_day, mrr_matrix, subscriptions
 
 
 def _days(dates: list[date]) -> np.ndarray:
@@ -28,13 +30,12 @@ def movements(ctx: Context) -> pd.DataFrame:
     Customers neither paying at a snapshot nor acquired in the period are left out.
     """
 
-    subs = ctx.data.table("subscriptions")
-    assert subs is not None
+    subs = subscriptions(ctx)
     customers = ctx.customers()
     starts = _days([p.start_snapshot for p in ctx.periods])
     ends = _days([p.end_snapshot for p in ctx.periods])
     days = np.unique(np.concatenate([starts, ends]))
-    mrr = mrr_matrix(subs, customers, days)
+    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"])
     m0 = mrr[:, np.searchsorted(days, starts)]
     m1 = mrr[:, np.searchsorted(days, ends)]
     first = first_paying_day(subs, customers)[:, None]
@@ -57,9 +58,12 @@ def movements(ctx: Context) -> pd.DataFrame:
     start, end = frame["m0"] > 0, frame["m1"] > 0
     frame["paying_start"] = start
     frame["paying_end"] = end
-    frame["new"] = ~start & end & ~frame["paid_before"]
+    # First paying in the period and gone by its end: in neither snapshot.
+    frame["joined_and_left"] = frame["acquired"] & ~start & ~end
+    both = frame["joined_and_left"] & (ctx.defs["same_period_join_and_churn"] == "count")
+    frame["new"] = (~start & end & ~frame["paid_before"]) | both
     frame["reactivated"] = ~start & end & frame["paid_before"]
-    frame["churned"] = start & ~end
+    frame["churned"] = (start & ~end) | both
     frame["retained"] = start & end
     diff = frame["m1"] - frame["m0"]
     frame["expansion"] = diff.where(frame["retained"] & (diff > 0), 0.0)
@@ -96,10 +100,23 @@ def measures(ctx: Context) -> pd.DataFrame:
     # The MRR bridge terms the retention ratios name as their numerators.
     m["net_change_mrr"] = m["expansion_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
     m["net_retained_mrr"] = m["start_mrr"] + m["net_change_mrr"]
+    if ctx.defs["reactivation_in_nrr"]:
+        m["net_retained_mrr"] += m["reactivation_mrr"]
     m["gross_retained_mrr"] = m["start_mrr"] - m["contraction_mrr"] - m["churned_mrr"]
     m["lost_mrr"] = m["churned_mrr"] + m["contraction_mrr"]
     m["gained_mrr"] = m["new_mrr"] + m["reactivation_mrr"] + m["expansion_mrr"]
+    m["churn_base"] = churn_base(m, ctx.defs["churn_denominator"])
     return m
+
+
+def churn_base(m: pd.DataFrame, rule: str) -> pd.Series:
+    """What customer churn and retention rates divide by: customers_start; the mean of the
+    start and end counts (average); or customers_start + new_customers (start_plus_new)."""
+    if rule == "average":
+        return (m["customers_start"] + m["customers_end"]) / 2
+    if rule == "start_plus_new":
+        return m["customers_start"] + m["new_customers"]
+    return m["customers_start"]
 
 
 # measure -> (its label, the movement flag of the customers behind it, the amount they add)
@@ -125,3 +142,17 @@ def movers(flag: str, amount: str, ctx: Context) -> pd.DataFrame:
     mov = movements(ctx)
     rows = mov[mov[flag].astype(bool)]
     return rows[["period", "customer_id", "m0", "m1"]].assign(amount=rows[amount])
+
+
+def classified(ctx: Context) -> pd.DataFrame:
+    """Per (period, customer) in the movements: m0, m1 and the movement it counts as, in
+    words, so that two definitions can be compared customer by customer."""
+    mov = movements(ctx)
+    left = mov["joined_and_left"]
+    movement = np.select(
+        [left & mov["new"], left, mov["new"], mov["reactivated"], mov["churned"], mov["retained"]],
+        ["joined and left: new and churned", "joined and left: neither new nor churned", "new",
+         "reactivated", "churned", "retained"],
+        "not paying at either snapshot",
+    )  # fmt: skip
+    return mov[["period", "customer_id", "m0", "m1", "joined_and_left"]].assign(movement=movement)

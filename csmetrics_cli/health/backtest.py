@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from csmetrics_cli.engine.context import Context
-from csmetrics_cli.engine.snapshots import mrr_matrix
+from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
 from csmetrics_cli.health.model import BANDS, HealthModel, score
 
 
@@ -19,10 +19,10 @@ def outcomes(
 ) -> pd.DataFrame:
     """Per (snapshot, paying customer): score, band, and whether it churned within `horizon`."""
     customers = ctx.customers()
-    subs = ctx.data.table("subscriptions")
-    assert subs is not None
+    subs = subscriptions(ctx)
     later = [np.datetime64(pd.Timestamp(d) + pd.DateOffset(months=horizon), "D") for d in days]
-    after = mrr_matrix(subs, customers, np.array(later, dtype="datetime64[D]"))
+    after = mrr_matrix(subs, customers, np.array(later, dtype="datetime64[D]"),
+                       ctx.defs["overlapping"])  # fmt: skip
     parts = []
     for i, day in enumerate(days):
         frame = score(ctx, day, model)

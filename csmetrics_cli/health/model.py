@@ -22,7 +22,7 @@ from csmetrics_cli.engine.activity import (
     sorted_unique,
 )
 from csmetrics_cli.engine.context import Context
-from csmetrics_cli.engine.snapshots import mrr_matrix
+from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
 
 DEFAULT_WEIGHTS = {
     "usage": 0.25, "features": 0.10, "sentiment": 0.20, "support": 0.15,
@@ -171,10 +171,10 @@ def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
     `unscored_reason`; everyone else has `unscored_reason` None.
     """
     data, customers = ctx.data, ctx.customers()
-    subs = data.table("subscriptions")
-    assert subs is not None
+    subs = subscriptions(ctx)  # as the definition switches read them
     before = np.datetime64(pd.Timestamp(day) - pd.DateOffset(months=3), "D")
-    mrr = mrr_matrix(subs, customers, np.array([before, day], dtype="datetime64[D]"))
+    days = np.array([before, day], dtype="datetime64[D]")
+    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"])
     frame = pd.DataFrame({"mrr": mrr[:, 1]}, index=customers)
     then = pd.Series(mrr[:, 0], index=customers)
     change = (frame["mrr"] - then) / then.where(then > 0)

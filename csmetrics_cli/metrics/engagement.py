@@ -33,7 +33,7 @@ from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.cohorts import cohort, last_day
 from csmetrics_cli.engine.context import ALL, KEYS, Context
 from csmetrics_cli.engine.movements import measures, movements
-from csmetrics_cli.engine.snapshots import as_days, mrr_matrix
+from csmetrics_cli.engine.snapshots import as_days, mrr_matrix, subscriptions
 from csmetrics_cli.metrics.compute import value_of
 from csmetrics_cli.metrics.results import measure, null_result, ratio, result
 from csmetrics_cli.periods import Period
@@ -173,8 +173,7 @@ def _paying_after(ctx: Context) -> pd.DataFrame:
     per = _onboarding_customers(ctx)
     per = per.assign(target=per["start"] + pd.Timedelta(days=ctx.config.retention_days))
     rows = per[per["target"] <= last_day(ctx)]
-    subs = ctx.data.table("subscriptions")
-    assert subs is not None
+    subs = subscriptions(ctx)
     paying = pd.Series(False, index=rows.index)
     for label in ctx.labels:
         mine = rows[rows["period"] == label]
@@ -182,7 +181,7 @@ def _paying_after(ctx: Context) -> pd.DataFrame:
             continue
         ids = pd.Index(mine["customer_id"].unique())
         days = np.unique(as_days(mine["target"]))
-        mrr = mrr_matrix(subs[subs["customer_id"].isin(ids)], ids, days)
+        mrr = mrr_matrix(subs[subs["customer_id"].isin(ids)], ids, days, ctx.defs["overlapping"])
         pos = np.searchsorted(days, as_days(mine["target"]))
         paying[mine.index] = mrr[ids.get_indexer(mine["customer_id"]), pos] > 0
     return rows.assign(paying=paying)
@@ -241,8 +240,8 @@ def feature_activation(ctx: Context) -> pd.DataFrame:
 def trial_conversion(ctx: Context) -> pd.DataFrame:
     """Customers with trial_start in the period paying on some day >= trial_start / them."""
     customers = ctx.data.table("customers")
-    subs = ctx.data.table("subscriptions")
-    assert customers is not None and subs is not None
+    subs = subscriptions(ctx)
+    assert customers is not None
     trials = customers.loc[customers["trial_start"].notna(), ["customer_id", "trial_start"]]
     trials = trials.assign(period=ctx.assign_period(trials["trial_start"]))
     trials = trials[trials["period"].notna()]

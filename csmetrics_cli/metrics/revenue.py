@@ -13,7 +13,7 @@ import pandas as pd
 from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import ALL, BLANK_SEGMENT, Context
 from csmetrics_cli.engine.movements import measures, movements
-from csmetrics_cli.engine.snapshots import mrr_matrix
+from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
 from csmetrics_cli.metrics.compute import value_of
 from csmetrics_cli.metrics.results import ratio, result
 
@@ -30,8 +30,7 @@ def arr(ctx: Context) -> pd.DataFrame:
 
 def renewal(ctx: Context) -> pd.DataFrame:
     """Customers with a term_end in the period that renewed / customers with a term_end there."""
-    subs = ctx.data.table("subscriptions")
-    assert subs is not None
+    subs = subscriptions(ctx)
     due = subs[subs["term_end"].notna()].copy()
     due["period"] = ctx.assign_period(due["term_end"])
     due = due[due["period"].notna()]
@@ -69,12 +68,12 @@ def _monthly_churn(ctx: Context) -> pd.Series:
         m = measures(ctx)
         length = {p.label: p.days for p in ctx.periods}
         days = pd.Series(m.index.get_level_values("period").map(length), index=m.index)
-        rate = m["churned_customers"] / m["customers_start"].where(m["customers_start"] > 0)
+        rate = m["churned_customers"] / m["churn_base"].where(m["churn_base"] > 0)
         return rate * DAYS_PER_MONTH / days
     months = sorted({mp for p in ctx.periods for mp in p.months()})
-    sub = Context(ctx.data, months, ctx.segment_by)
+    sub = Context(ctx.data, months, ctx.segment_by, definitions=ctx.defs)
     mm = measures(sub)
-    rate = mm["churned_customers"] / mm["customers_start"].where(mm["customers_start"] > 0)
+    rate = mm["churned_customers"] / mm["churn_base"].where(mm["churn_base"] > 0)
     parent = {mp.label: p.label for p in ctx.periods for mp in p.months()}
     frame = rate.rename("rate").reset_index()
     frame["period"] = frame["period"].map(parent)
@@ -180,13 +179,12 @@ def ttm_customers(ctx: Context) -> pd.DataFrame:
     """One row per (period, customer paying TTM_MONTHS months before the end snapshot):
     ttm_start_mrr = MRR then, ttm_net_mrr = MRR at the end snapshot, ttm_gross_mrr = the
     smaller of the two."""
-    subs = ctx.data.table("subscriptions")
-    assert subs is not None
+    subs = subscriptions(ctx)
     customers = ctx.customers()
     then = np.array([d.to_datetime64() for d in _year_before(ctx)], dtype="datetime64[D]")
     now = np.array([np.datetime64(p.end_snapshot, "D") for p in ctx.periods])
     days = np.unique(np.concatenate([then, now]))
-    mrr = mrr_matrix(subs, customers, days)
+    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"])
     m_then = mrr[:, np.searchsorted(days, then)].ravel()
     m_now = mrr[:, np.searchsorted(days, now)].ravel()
     keep = m_then > 0

@@ -1,9 +1,10 @@
 """Satisfaction and support metrics (family `satisfaction`), SPEC section 3.
 
 Survey responses count in the period their responded_at falls in, each response once (a
-customer answering twice counts twice). Anonymous responses (blank customer_id) count in the
-overall figures only. Scores on a scale other than the survey type's standard one are
-rescaled onto it (NPS 0-10, CES 1-7) and the note says how many were.
+customer answering twice counts twice) unless the nps_per/csat_per/ces_per definition keeps
+only each customer's first or latest answer in the period. Anonymous responses (blank
+customer_id) count in the overall figures only. Scores on a scale other than the survey
+type's standard one are rescaled onto it (NPS 0-10, CES 1-7) and the note says how many were.
 """
 
 from __future__ import annotations
@@ -26,12 +27,30 @@ def _no(kind: str) -> str:
 
 
 def _responses(ctx: Context, kind: str) -> pd.DataFrame:
-    """Responses of one survey type dated in the report's periods, with their period."""
+    """Responses of one survey type dated in the report's periods, with their period; with
+    `<kind>_per` = first or latest, one answer per customer and period (anonymous answers,
+    with no customer to group by, each still count)."""
     surveys = ctx.data.table("surveys")
     assert surveys is not None
     rows = surveys[surveys["survey_type"] == kind]
     rows = rows.assign(period=ctx.assign_period(rows["responded_at"]))
-    return rows[rows["period"].notna()]
+    rows = rows[rows["period"].notna()]
+    per = ctx.defs[f"{kind}_per"]
+    if per == "response" or "customer_id" not in rows:
+        return rows
+    named = rows[rows["customer_id"].notna()].sort_values("responded_at", kind="stable")
+    keep = "first" if per == "first" else "last"
+    kept = named[~named.duplicated(["period", "customer_id"], keep=keep)]
+    return pd.concat([kept, rows[rows["customer_id"].isna()]]).sort_index()
+
+
+def answers_per_customer(ctx: Context, kind: str) -> pd.Series:
+    """(period, customer_id) -> answers of one survey type that count under the context's
+    definitions (anonymous answers left out: they have no customer to compare)."""
+    rows = _responses(ctx, kind)
+    if "customer_id" not in rows:
+        return pd.Series(dtype="int64")
+    return rows[rows["customer_id"].notna()].groupby(["period", "customer_id"]).size()
 
 
 def _rescaled_note(counts: pd.Series, scale: str) -> pd.Series:
@@ -96,7 +115,9 @@ def nps_margin(ctx: Context) -> pd.DataFrame:
 def csat(ctx: Context) -> pd.DataFrame:
     """Satisfied csat responses / csat responses x 100."""
     rows = _responses(ctx, "csat")
-    configured = ctx.config.csat_satisfied_min
+    # The csat_satisfied_min definition (settings.csat_satisfied_min is its older alias).
+    minimum = ctx.defs["csat_satisfied_min"]
+    configured = None if minimum == "auto" else float(minimum)
     threshold = (
         pd.Series(configured, index=rows.index, dtype="float64")
         if configured is not None
@@ -106,7 +127,9 @@ def csat(ctx: Context) -> pd.DataFrame:
     m = ctx.aggregate(rows, {"n": ("score", "count"), "satisfied": ("satisfied", "sum")})
     out = ratio(m["satisfied"], m["n"], zero_note=_no("csat"))
     if configured is not None:
-        rule = pd.Series(f"satisfied = score >= {configured:g} (config)", index=out.index)
+        rule = pd.Series(
+            f"satisfied = score >= {configured:g} (config: csat_satisfied_min)", index=out.index
+        )
         out["note"] = out["note"].where(out["note"].notna(), rule)
     return out
 
@@ -140,7 +163,8 @@ def fcr(ctx: Context) -> pd.DataFrame:
     assert tickets is not None
     rows = tickets.assign(period=ctx.assign_period(tickets["created_at"]))
     rows = rows[rows["period"].notna()]
-    if "first_contact_resolved" in rows:
+    # fcr_rule = one_touch ignores the export's flag and always applies the rule.
+    if "first_contact_resolved" in rows and ctx.defs["fcr_rule"] == "flag":
         flag = rows["first_contact_resolved"].astype("boolean")
     else:
         flag = pd.Series(pd.NA, index=rows.index, dtype="boolean")

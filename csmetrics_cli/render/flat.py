@@ -69,7 +69,7 @@ def report_markdown(result: ReportResult, env: Env) -> bytes:
     source = f"Data: `{md_text(result.data)}`"
     if through["last"]:
         source += f", {through['first']} to {through['last']}"
-    lines += [source + ".", ""]
+    lines += [source + ".", "", md_text(result.definitions.header()) + ".", ""]
     overall = frame[frame["segment"].isna() & frame["item"].isna()]
     last = overall[overall["period"] == result.periods[-1]].set_index("metric")
     kpis = [m for m in HEADLINE if m in last.index and not is_null(last.loc[m, "value"])]

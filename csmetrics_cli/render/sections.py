@@ -81,12 +81,14 @@ def _explain(result: Any) -> list[Section]:
             "note",
         ],
         rows=rows,
-        lines=lines,
+        lines=[*lines, *([d] if (d := result.definitions.caption()) else [])],
         units={"value": s.unit},
         wrap={"note"},
         optional=("95% CI",) if s.itemised else ("item", "95% CI"),
-        main=result.detail is None,
+        main=result.detail is None and result.against is None,
     )
+    if result.against is not None:
+        return [values, *_against(result)]
     if result.bridge:
         return [values, *_bridge(result)]
     if result.detail is None or not len(result.detail):
@@ -103,6 +105,36 @@ def _explain(result: Any) -> list[Section]:
         optional=("name",),  # narrow: the id and every figure before the name
     )
     return [values, behind]
+
+
+def _against(result: Any) -> list[Section]:
+    """The metric here and under the other profile, then the customers counted differently."""
+    from csmetrics_cli.definitions import show
+
+    a, by = result.against, result.segment_by
+    rows = [[r.period, None if is_null(r.segment) else f"{by}={r.segment}", clean(r.item),
+             clean(r.here), clean(r.there), clean(r.difference)]
+            for r in a.values.itertuples(index=False)]  # fmt: skip
+    switches = [f"{k}: {show(h)} here, {show(t)} under {a.profile}"
+                for k, (h, t) in a.switches.items()]  # fmt: skip
+    side = Section(title=f"{result.spec.id}: here and under {a.profile}",
+                   columns=["period", "segment", "item", "here", a.profile, "difference"],
+                   rows=rows, lines=switches or [a.note or ""],
+                   units={"here": result.spec.unit, a.profile: result.spec.unit,
+                          "difference": result.spec.unit})  # fmt: skip
+    columns, shown = _frame_rows(a.customers.head(result.top))
+    total = len(a.customers)
+    lines = [a.note] if a.note else ([f"and {total - len(shown):,} more"] if total > len(shown)
+                                     else [])  # fmt: skip
+    who = Section(
+        title=f"Customers counted differently under {a.profile}: {total:,}",
+        columns=columns,
+        rows=shown,
+        lines=lines,
+        main=True,
+        wrap={"name", "why"},
+    )
+    return [side, who]
 
 
 def _bridge(result: Any) -> list[Section]:

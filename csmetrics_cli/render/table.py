@@ -44,9 +44,13 @@ def new_table(title: str, boxed: bool, caption: str | None = None) -> Table:
 def report_table(result: ReportResult, env: Env) -> RenderableType:
     """The report as tables grouped by family, captioned with how far the data reaches."""
     through = result.data_through
-    caption = None
+    lines = []
     if through["last"]:
-        caption = f"data {result.data}: {through['first']} to {through['last']}"
+        lines.append(f"data {result.data}: {through['first']} to {through['last']}")
+    definitions = result.definitions.caption()  # only the switches off csm's defaults
+    if definitions:
+        lines.append(definitions)
+    caption = "; ".join(lines) or None
     previous = None
     if "previous" in result.frame.columns and len(result.periods) == 1:
         previous = result.previous_label

@@ -44,7 +44,9 @@ from csmetrics_cli.sample.model import (
     _Window,
 )
 
-TABLES = tuple(SCHEMAS)  # the canonical tables, in SPEC order
+# The canonical tables, in SPEC order; churn_events (read only by churn_source = churn_events)
+# is not generated: the sample's churn is in its subscriptions.
+TABLES = tuple(n for n in SCHEMAS if n != "churn_events")
 STR = pd.StringDtype(na_value=np.nan)
 
 

@@ -60,6 +60,7 @@ def report_html(result: ReportResult, env: Env) -> bytes:
     )
     if "change" in frame.columns:
         meta.append("compared with the previous period")
+    meta.append(escape(result.definitions.header()))
     note = ""
     if segmented and len(view.segments) > 1:
         shown = len(view.segments) - 1

@@ -57,6 +57,7 @@ def _lines(result: ReportResult, shown: list[str]) -> list[tuple[str, Font | Non
     if through.get("last"):
         source += f", data through {through['last']} (from {through['first']})"
     lines.append((source, None))
+    lines.append((result.definitions.header(), MUTED))
     tables = result.data_quality.get("tables", [])
     if tables:
         read = sum(t["rows_read"] for t in tables)
