@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from csmetrics_cli.api import report, select_metrics
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
 from csmetrics_cli.periods import month_range, parse_period
+
+# No per-example deadline: on a loaded 2-core CI machine timing says nothing about the code.
+settings.register_profile("csm", deadline=None)
+settings.load_profile("csm")
 
 
 def write_tables(folder: Path, **tables: str) -> Path:
