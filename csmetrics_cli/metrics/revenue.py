@@ -158,14 +158,19 @@ def ltv_to_cac(ctx: Context) -> pd.DataFrame:
 def start_customers(ctx: Context) -> pd.DataFrame:
     """One row per (period, customer paying at the start snapshot) with the terms NRR, GRR
     and the revenue rates sum: start_mrr = m0, net_retained_mrr = m1, gross_retained_mrr =
-    min(m0, m1), net_change_mrr = m1 - m0, lost_mrr = m0 - min(m0, m1)."""
+    min(m0, m1), net_change_mrr = m1 - m0, lost_mrr = m0 - min(m0, m1). With
+    reactivation_in_nrr the reactivated customers join with m0 = 0 and only their m1 in
+    net_retained_mrr, so the bootstrap resamples what NRR's numerator sums."""
     mov = movements(ctx)
-    rows = mov[mov["paying_start"]]
+    reactivated = mov["reactivated"] & ctx.defs["reactivation_in_nrr"]
+    rows = mov[mov["paying_start"] | reactivated]
+    start = rows["paying_start"]
     kept = np.minimum(rows["m0"], rows["m1"])
     return pd.DataFrame({
         "period": rows["period"], "customer_id": rows["customer_id"], "start_mrr": rows["m0"],
         "net_retained_mrr": rows["m1"], "gross_retained_mrr": kept,
-        "net_change_mrr": rows["m1"] - rows["m0"], "lost_mrr": rows["m0"] - kept,
+        "net_change_mrr": (rows["m1"] - rows["m0"]).where(start, 0.0),
+        "lost_mrr": rows["m0"] - kept,
     })  # fmt: skip
 
 
