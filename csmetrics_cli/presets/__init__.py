@@ -1,0 +1,122 @@
+"""Presets: ready csm.toml mappings for the exports of common tools, one file per vendor and
+table (`presets/<vendor>/<table>.toml`), shipped with the package.
+
+A preset file holds the keys a user would write in csm.toml for that table, without the
+table's name: `[table]` (the keys of `[tables.NAME]`: where, delimiter, skip_rows, dedupe),
+`[columns]`, `[values.COLUMN]` and `[defaults]`; and a `[preset]` section describing it
+(`export`, `source`, `converts`) with the `detect` headers that identify the export.
+
+`preset = "stripe"` under `[tables.subscriptions]` merges `stripe/subscriptions.toml` under
+the user's own keys (config.preset_fragment); `csm init` recognises exports by `detect`.
+Standard library only: nothing here loads pandas.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+# The keys of a preset file, and where each goes in csm.toml.
+SECTIONS = {"table": "tables", "columns": "columns", "values": "values", "defaults": "defaults"}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One vendor export's mappings onto one canonical table."""
+
+    vendor: str
+    table: str
+    export: str  # the vendor's name for the export
+    source: str  # the documentation page it follows
+    converts: str  # what it turns into csm's units and values, in a few words
+    detect: tuple[str, ...]  # headers that, all present, identify the export
+    mapping: dict[str, Any] = field(default_factory=dict)  # preset file section -> its keys
+
+    def fragment(self) -> dict[str, Any]:
+        """The csm.toml this preset stands for: {"columns": {table: {...}}, "tables": ...}."""
+        return {SECTIONS[s]: {self.table: keys} for s, keys in self.mapping.items() if keys}
+
+
+class PresetError(ValueError):
+    """A preset file that does not follow the layout above (a bug in the package)."""
+
+
+def _files() -> list[tuple[str, str]]:
+    """(vendor, table) of every preset file shipped."""
+    root = resources.files(__name__)
+    found = [
+        (vendor.name, item.name.removesuffix(".toml"))
+        for vendor in root.iterdir()
+        if vendor.is_dir() and not vendor.name.startswith(("_", "."))
+        for item in vendor.iterdir()
+        if item.name.endswith(".toml")
+    ]
+    return sorted(found)
+
+
+@cache
+def _load(vendor: str, table: str) -> Preset:
+    path = resources.files(__name__).joinpath(vendor, f"{table}.toml")
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    about = raw.pop("preset", None)
+    unknown = set(raw) - set(SECTIONS)
+    if not isinstance(about, dict) or unknown:
+        raise PresetError(f"presets/{vendor}/{table}.toml: needs [preset]; unknown {unknown}")
+    detect = about.get("detect")
+    if not (isinstance(detect, list) and detect and all(isinstance(h, str) for h in detect)):
+        raise PresetError(f"presets/{vendor}/{table}.toml: [preset] detect must list headers")
+    return Preset(
+        vendor,
+        table,
+        str(about.get("export", "")),
+        str(about.get("source", "")),
+        str(about.get("converts", "")),
+        tuple(detect),
+        raw,
+    )
+
+
+@cache
+def all_presets() -> tuple[Preset, ...]:
+    """Every shipped preset, by vendor then table."""
+    return tuple(_load(vendor, table) for vendor, table in _files())
+
+
+def vendors() -> list[str]:
+    """The names `preset = "..."` accepts."""
+    return sorted({p.vendor for p in all_presets()})
+
+
+def tables_of(vendor: str) -> list[str]:
+    """The tables a vendor's presets map (empty for an unknown vendor)."""
+    return [p.table for p in all_presets() if p.vendor == vendor]
+
+
+def vendors_for(table: str) -> list[str]:
+    """The vendors with a preset for `table`."""
+    return [p.vendor for p in all_presets() if p.table == table]
+
+
+def find(vendor: str, table: str) -> Preset | None:
+    """The preset for a vendor's export of `table`, or None."""
+    return next((p for p in all_presets() if (p.vendor, p.table) == (vendor, table)), None)
+
+
+def fragment(vendor: str, table: str) -> dict[str, Any] | None:
+    """The csm.toml keys `preset = vendor` under [tables.<table>] stands for, or None."""
+    preset = find(vendor, table)
+    return None if preset is None else preset.fragment()
+
+
+def missing(vendor: str, table: str) -> str:
+    """What is wrong with `preset = vendor` under [tables.<table>], naming the valid ones."""
+    others = vendors_for(table)
+    valid = f"presets for {table}: {', '.join(others)}" if others else f"no preset maps {table}"
+    if vendor in vendors():
+        return (
+            f"a preset with a {table} table ({vendor} maps {', '.join(tables_of(vendor))}; {valid})"
+        )
+    return f"a known preset ({valid}; all presets: {', '.join(vendors())})"
