@@ -461,3 +461,10 @@ def test_init_reads_only_header_rows(tmp_path):
     found = {f.export.file: f for f in starter.scan(data).findings}
     assert found["tracks.csv"].preset == presets.find("segment", "events")
     assert found["empty.csv"].table is None
+
+
+def test_docs_list_every_preset():
+    docs = Path(__file__).parent.parent / "docs" / "presets.md"
+    assert docs.read_text(encoding="utf-8") == presets.markdown(), (
+        "run: python -m csmetrics_cli.presets"
+    )

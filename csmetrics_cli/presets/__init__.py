@@ -4,7 +4,8 @@ table (`presets/<vendor>/<table>.toml`), shipped with the package.
 A preset file holds the keys a user would write in csm.toml for that table, without the
 table's name: `[table]` (the keys of `[tables.NAME]`: where, delimiter, skip_rows, dedupe),
 `[columns]`, `[values.COLUMN]` and `[defaults]`; and a `[preset]` section describing it
-(`export`, `source`, `converts`) with the `detect` headers that identify the export.
+(`export`, `source`, `converts`, and `headers`: where its header names come from) with the
+`detect` headers that identify the export.
 
 `preset = "stripe"` under `[tables.subscriptions]` merges `stripe/subscriptions.toml` under
 the user's own keys (config.preset_fragment); `csm init` recognises exports by `detect`.
@@ -32,6 +33,7 @@ class Preset:
     export: str  # the vendor's name for the export
     source: str  # the documentation page it follows
     converts: str  # what it turns into csm's units and values, in a few words
+    headers: str  # where its header names come from
     detect: tuple[str, ...]  # headers that, all present, identify the export
     mapping: dict[str, Any] = field(default_factory=dict)  # preset file section -> its keys
 
@@ -74,6 +76,7 @@ def _load(vendor: str, table: str) -> Preset:
         str(about.get("export", "")),
         str(about.get("source", "")),
         str(about.get("converts", "")),
+        str(about.get("headers", "")),
         tuple(detect),
         raw,
     )
@@ -120,3 +123,41 @@ def missing(vendor: str, table: str) -> str:
             f"a preset with a {table} table ({vendor} maps {', '.join(tables_of(vendor))}; {valid})"
         )
     return f"a known preset ({valid}; all presets: {', '.join(vendors())})"
+
+
+DOC_HEAD = """# Presets
+
+Generated from `csmetrics_cli/presets/` by `python -m csmetrics_cli.presets`: do not edit.
+
+A preset maps one vendor's export onto one of csm's tables. Name it under the table in
+csm.toml, with the export's file:
+
+```toml
+[tables.subscriptions]
+file = "subscriptions.csv"
+preset = "stripe"
+
+[columns.subscriptions]        # your own keys win over the preset's
+amount = "\\"plan.amount\\" * quantity"   # e.g. a zero-decimal currency (JPY): no / 100
+```
+
+`csm init --data DIR` recognises each export in DIR by its header row (the preset's identifying
+headers, all present) and writes that csm.toml for you, with what is left to map. Each preset
+file (`csmetrics_cli/presets/<vendor>/<table>.toml`) holds the keys you would write yourself:
+`[table]` (the keys of `[tables.NAME]`), `[columns]`, `[values.COLUMN]` and `[defaults]`, and a
+comment saying which documentation it follows and what could not be confirmed there.
+
+"""
+
+
+def markdown() -> str:
+    """docs/presets.md: one row per preset (vendor, table, export, what it converts, source)."""
+    rows = [
+        f"| `{p.vendor}` | {p.table} | {p.export} | {p.converts} | {p.headers} | <{p.source}> |"
+        for p in all_presets()
+    ]
+    header = [
+        "| preset | table | export | converts | header names from | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    return DOC_HEAD + "\n".join(header + rows) + "\n"
