@@ -465,6 +465,4 @@ def test_init_reads_only_header_rows(tmp_path):
 
 def test_docs_list_every_preset():
     docs = Path(__file__).parent.parent / "docs" / "presets.md"
-    assert docs.read_text(encoding="utf-8") == presets.markdown(), (
-        "run: python -m csmetrics_cli.presets"
-    )
+    assert docs.read_text(encoding="utf-8") == presets.markdown(), "run `make docs`"
