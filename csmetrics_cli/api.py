@@ -203,6 +203,7 @@ def report(
         frame = with_previous(
             frame, previous, {b.label: p.label for b, p in zip(before, periods, strict=True)}
         )
+    data.check_usable()
     first, last = data_span(data, data.reports)
     return ReportResult(
         frame=frame,
@@ -294,6 +295,7 @@ def explain(
     _check_segment(data, segment_by)
     ctx = Context(data, [period], segment_by)
     rows = compute(ctx, [spec])
+    data.check_usable()
     detail = detail_of(ctx, spec) if rows["value"].notna().any() else None
     if detail is not None:
         detail = detail[detail["period"].isin(rows["period"])].drop(columns="period")
@@ -440,6 +442,7 @@ class ValidateResult:
 def validate(data: Dataset, limit: int = 50) -> ValidateResult:
     """Read and check every table found."""
     data.load()
+    data.check_usable()
     return ValidateResult(quality_summary(data), limit)
 
 
