@@ -100,14 +100,18 @@ def preset_fragment(preset: str, table: str) -> dict[str, Any] | None:
     file itself ({"columns": {table: ...}, "values": {table: ...}, "defaults": ...,
     "tables": {table: {...}}}), merged under the user's own keys. None: no such preset.
 
-    The hook for the presets (issue 10, item 4): this build knows none.
+    The presets are the files of csmetrics_cli/presets/<preset>/<table>.toml.
     """
-    return None
+    from csmetrics_cli import presets
+
+    return presets.fragment(preset, table)
 
 
 def known_presets() -> list[str]:
     """The preset names `preset_fragment` knows, for "did you mean" hints."""
-    return []
+    from csmetrics_cli import presets
+
+    return presets.vendors()
 
 
 def _merge_under(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -130,11 +134,12 @@ def _with_presets(raw: dict[str, Any], problems: _Problems) -> dict[str, Any]:
             continue
         fragment = preset_fragment(form["preset"], table)
         if fragment is None:
+            from csmetrics_cli.presets import missing
+
             close = closest(form["preset"], known_presets())
-            known = ", ".join(known_presets()) or "none in this version"
+            hint = f"did you mean '{close}'? " if close else ""
             problems.wrong(("tables", table, "preset"), form["preset"],
-                           f"a known preset (did you mean '{close}'?)" if close
-                           else f"a known preset ({known})")  # fmt: skip
+                           hint + missing(form["preset"], table))  # fmt: skip
             continue
         raw = _merge_under(fragment, raw)
     return raw
