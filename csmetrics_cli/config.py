@@ -136,10 +136,8 @@ def _with_presets(raw: dict[str, Any], problems: _Problems) -> dict[str, Any]:
         if fragment is None:
             from csmetrics_cli.presets import missing
 
-            close = closest(form["preset"], known_presets())
-            hint = f"did you mean '{close}'? " if close else ""
             problems.wrong(("tables", table, "preset"), form["preset"],
-                           hint + missing(form["preset"], table))  # fmt: skip
+                           missing(form["preset"], table))  # fmt: skip
             continue
         raw = _merge_under(fragment, raw)
     return raw

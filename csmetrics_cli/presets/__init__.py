@@ -115,14 +115,18 @@ def fragment(vendor: str, table: str) -> dict[str, Any] | None:
 
 
 def missing(vendor: str, table: str) -> str:
-    """What is wrong with `preset = vendor` under [tables.<table>], naming the valid ones."""
+    """What `preset = vendor` under [tables.<table>] should be, naming the valid ones."""
+    import difflib
+
     others = vendors_for(table)
     valid = f"presets for {table}: {', '.join(others)}" if others else f"no preset maps {table}"
     if vendor in vendors():
         return (
             f"a preset with a {table} table ({vendor} maps {', '.join(tables_of(vendor))}; {valid})"
         )
-    return f"a known preset ({valid}; all presets: {', '.join(vendors())})"
+    close = difflib.get_close_matches(vendor.lower(), vendors(), n=1, cutoff=0.6)
+    guess = f"; did you mean '{close[0]}'?" if close else ""
+    return f"a known preset ({valid}; all presets: {', '.join(vendors())}){guess}"
 
 
 DOC_HEAD = """# Presets
