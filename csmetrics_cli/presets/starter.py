@@ -310,16 +310,13 @@ def _table_block(f: Finding) -> list[str]:
     lines += [f"[tables.{f.table}]", f"file = {_toml(f.export.file)}"]
     if f.preset is not None:
         lines.append(f"preset = {_toml(f.preset.vendor)}")
-    lines.append("")
-    lines.append(f"[columns.{f.table}]")
-    for column in f.todo:
-        lines.append(f'# REQUIRED, still to map: {column} = "<one of the export\'s columns>"')
+    notes = [f'# REQUIRED, still to map: {c} = "<one of the export\'s columns>"' for c in f.todo]
     if f.optional:
-        lines += _wrapped("Not mapped (optional):", f.optional)
+        notes += _wrapped("Not mapped (optional):", f.optional)
     if f.unused:
-        lines += _wrapped("The export's columns not read (they stay segments for --by):",
+        notes += _wrapped("The export's columns not read (they stay segments for --by):",
                           [_toml(h) for h in f.unused])  # fmt: skip
-    return lines
+    return [*lines, "", f"[columns.{f.table}]", *notes] if notes else lines
 
 
 def render(starter: Starter) -> str:
