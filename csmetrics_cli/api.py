@@ -77,8 +77,9 @@ def select_metrics(family: str | None, ids: list[str] | None) -> list[MetricSpec
 
 
 def segment_columns(data: Dataset) -> list[str]:
-    """Columns --by accepts: extra customer columns, plan/status from subscriptions, and the
-    text columns of tickets and surveys (for the metrics that read them)."""
+    """Columns --by accepts: extra customer columns, plan/status/extra columns of
+    subscriptions, and the text columns of tickets and surveys (for the metrics that read
+    them)."""
     from csmetrics_cli.engine.context import segment_sources
 
     return list(segment_sources(data))

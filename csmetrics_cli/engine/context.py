@@ -179,7 +179,7 @@ def _row_segment_values(ctx: Context) -> list[str]:
 
 def segment_sources(data: Dataset) -> dict[str, tuple[str, ...]]:
     """Every column --by accepts -> () for a customer column (an extra column of customers,
-    or plan/status of the latest subscription), else the tables whose rows carry it (text
+    or plan, status or an extra column of the latest subscription), else the tables whose rows carry it (text
     columns of tickets and surveys: channel, priority, touchpoint...). A customer column
     wins over a row column of the same name."""
     key = (segment_sources,)
@@ -192,7 +192,8 @@ def segment_sources(data: Dataset) -> dict[str, tuple[str, ...]]:
         out |= {c: () for c in customers.columns if c not in canonical}
     subs = data.table("subscriptions") if "subscriptions" in data.sources else None
     if subs is not None:
-        out |= {c: () for c in ("plan", "status") if c in subs.columns and c not in out}
+        canonical = set(SCHEMAS["subscriptions"].column_names) - {"plan", "status"}
+        out |= {c: () for c in subs.columns if c not in canonical and c not in out}
     for table in ROW_SEGMENT_TABLES:
         frame = data.table(table) if table in data.sources else None
         if frame is None:
