@@ -48,6 +48,10 @@ def _error(capsys, folder: Path) -> str:
     return " ".join(err.split())
 
 
+JOIN = (
+    "\"select i.*, p.unit_amount, p.interval from 'subscription_items.csv' i"
+    " join 'prices.csv' p using (price_id)\""
+)
 BILLING = {
     "subscription_items.csv": """
         id,customer,price_id,quantity,status,created
@@ -62,7 +66,7 @@ BILLING = {
     """,
     "csm.toml": """
         [tables.subscriptions]
-        sql = "select i.*, p.unit_amount, p.interval from 'subscription_items.csv' i join 'prices.csv' p using (price_id)"
+        sql = """ + JOIN + """
         where = "status <> 'deleted'"
         [columns.subscriptions]
         subscription_id = "id"
@@ -175,9 +179,13 @@ def test_a_semicolon_file_with_header_rows(tmp_path, capsys):
     assert _report(capsys, folder, "mrr")[("mrr", None)] == pytest.approx(20.0)
 
 
+QUESTIONS = (
+    "Respondent,Email,Submitted At,How likely are you to recommend us?,"
+    "How satisfied are you?,Touchpoint"
+)
 WIDE = {
     "surveys.csv": """
-        Respondent,Email,Submitted At,How likely are you to recommend us?,How satisfied are you?,Touchpoint
+        """ + QUESTIONS + """
         1,a@x.com,2024-06-01,10,5,web
         2,b@x.com,2024-06-02,3,,app
         3,c@x.com,2024-06-03,,,web

@@ -179,9 +179,9 @@ def _row_segment_values(ctx: Context) -> list[str]:
 
 def segment_sources(data: Dataset) -> dict[str, tuple[str, ...]]:
     """Every column --by accepts -> () for a customer column (an extra column of customers,
-    or plan, status or an extra column of the latest subscription), else the tables whose rows carry it (text
-    columns of tickets and surveys: channel, priority, touchpoint...). A customer column
-    wins over a row column of the same name."""
+    or plan, status or an extra column of the latest subscription), else the tables whose
+    rows carry it (text columns of tickets and surveys: channel, priority, touchpoint...).
+    A customer column wins over a row column of the same name."""
     key = (segment_sources,)
     if key in data.cache:
         return data.cache[key]  # type: ignore[return-value]
