@@ -219,3 +219,14 @@ def test_unknown_by_lists_row_columns(tmp_path, capsys):
     code, _, err = _run(capsys, "report", "-d", str(folder), "-p", "2024-06", "--by", "chanel")
     assert code == 2
     assert "did you mean 'channel'" in err
+
+
+def test_shell_completion_offers_ticket_and_survey_columns(tmp_path):
+    from types import SimpleNamespace
+
+    from csmetrics_cli.cli.options import _complete_segments
+
+    folder = write_tables(tmp_path / "both", tickets=TICKETS, surveys=SURVEYS)
+    ctx = SimpleNamespace(params={"data": str(folder)})
+    # typed columns (ids, dates, numbers, flags, survey_type) are no segments
+    assert _complete_segments(ctx, "") == ["plan", "status", "channel", "Priority", "touchpoint"]

@@ -6,6 +6,7 @@ The data-quality report (rows read, rows excluded, issues) accumulates as tables
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -69,16 +70,11 @@ def _no_tables(root: Path) -> InputError:
 
 
 def _has_sql(config: Config, table: str) -> bool:
-    """True when csm.toml shapes the table with SQL: it may read any of its columns."""
+    """True when csm.toml shapes the table with SQL (rules, or a [columns] value that cannot
+    be a plain header name): the SQL may read any of its columns."""
     rules = config.table_rules.get(table)
-    plain = all(v.strip() for v in config.columns.get(table, {}).values())
-    return bool(rules and rules.shaped) or not plain or any(
-        not _is_name(v) for v in config.columns.get(table, {}).values())  # fmt: skip
-
-
-def _is_name(value: str) -> bool:
-    """A value that can only be a header name: letters, digits, spaces, _ . -"""
-    return all(ch.isalnum() or ch in " _.-" for ch in value)
+    names = config.columns.get(table, {}).values()
+    return bool(rules and rules.shaped) or not all(re.fullmatch(r"[\w .-]+", v) for v in names)
 
 
 @dataclass
