@@ -212,9 +212,9 @@ def check_table(
     frame = raw.frame.rename(columns=mapping)
     if copies:
         frame = frame.assign(**{canon: raw.frame[header] for canon, header in copies.items()})
-    labels = {c: h for c, h in shaped.labels.items() if h != c}
-    labels |= {mapping[h]: str(h) for h in raw.frame.columns
-               if mapping[h] in schema.column_names and str(h) != mapping[h]}  # fmt: skip
+    # canonical column -> the export's header (or expression) it came from, for messages
+    labels = {mapping[h]: str(h) for h in raw.frame.columns if mapping[h] in schema.column_names}
+    labels = {c: h for c, h in (labels | shaped.labels).items() if h != c}
     for column, value in config.defaults.get(schema.name, {}).items():
         if column not in frame.columns:  # e.g. survey_type = "nps" for a one-survey export
             frame[column] = str(value)

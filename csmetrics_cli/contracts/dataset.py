@@ -6,6 +6,7 @@ The data-quality report (rows read, rows excluded, issues) accumulates as tables
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import CheckedTable, check_table
 from csmetrics_cli.contracts.mapping import needs_own_reader, read_with_rules
 from csmetrics_cli.contracts.schema import SCHEMAS
-from csmetrics_cli.io.discover import Source, find_sources
+from csmetrics_cli.io.discover import Source, find_sources, split_name
 from csmetrics_cli.io.readers import read_table
 from csmetrics_cli.problems import InputError, Issue, closest, fatal
 
@@ -55,33 +56,25 @@ def _sql_source(root: Path, table: str) -> Source:
 
 def _no_tables(root: Path) -> InputError:
     """no_tables for a --data path holding no table csm knows, with the likely fix."""
-    names = sorted(p.name for p in root.iterdir() if p.is_file()) if root.is_dir() else []
-    guesses = [(t, closest(t, names, cutoff=0.4)) for t in SCHEMAS]
-    close = next(((t, c) for t, c in guesses if c), None)
-    if close:
-        table, name = close
-        hint = (f"did you mean {name} for {table}? rename it to {table}.csv, or add to "
-                f'csm.toml: [tables] {table} = "{name}"')  # fmt: skip
-    else:
-        shown = ", ".join(names[:8]) or "no files"
+    files = sorted(p for p in root.iterdir() if p.is_file()) if root.is_dir() else []
+    stems = {parts[0]: p.name for p in files if (parts := split_name(p.name))}
+    hint = (f"name each file after its table ({', '.join(SCHEMAS)}: customers.csv, "
+            "tickets.xlsx...) or map it under [tables] in csm.toml")  # fmt: skip
+    guess = next(((t, stems[c]) for t in SCHEMAS if (c := closest(t, stems, cutoff=0.6))), None)
+    if guess:
         hint = (
-            f"name each file after its table ({', '.join(SCHEMAS)}: customers.csv, "
-            f"tickets.xlsx...) or map it under [tables] in csm.toml; found: {shown}"
+            f'did you mean {guess[1]} for {guess[0]}? [tables] {guess[0]} = "{guess[1]}"; ' + hint
         )
-    return fatal("no_tables", file=str(root), hint=hint)
+    shown = ", ".join(p.name for p in files[:8]) or "no files"
+    return fatal("no_tables", file=str(root), hint=f"{hint}; found: {shown}")
 
 
 def _has_sql(config: Config, table: str) -> bool:
-    """True when csm.toml shapes the table with SQL: it may read any of its columns."""
+    """True when csm.toml shapes the table with SQL (rules, or a [columns] value that cannot
+    be a plain header name): the SQL may read any of its columns."""
     rules = config.table_rules.get(table)
-    plain = all(v.strip() for v in config.columns.get(table, {}).values())
-    return bool(rules and rules.shaped) or not plain or any(
-        not _is_name(v) for v in config.columns.get(table, {}).values())  # fmt: skip
-
-
-def _is_name(value: str) -> bool:
-    """A value that can only be a header name: letters, digits, spaces, _ . -"""
-    return all(ch.isalnum() or ch in " _.-" for ch in value)
+    names = config.columns.get(table, {}).values()
+    return bool(rules and rules.shaped) or not all(re.fullmatch(r"[\w .-]+", v) for v in names)
 
 
 @dataclass

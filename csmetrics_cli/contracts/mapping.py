@@ -135,8 +135,7 @@ def mapping_error(
     line = config_line(config.source, section, key)
     where = f"line {line}: " if line else ""
     shown = ", ".join(headers[:30]) + (", ..." if len(headers) > 30 else "")
-    detail = (f"{where}[{section}] {key} = {value!r}: {why}\n  headers of {label}: "
-              f"{shown or 'none'}")  # fmt: skip
+    detail = f"{where}[{section}] {key} = {value!r}: {why}; headers of {label}: {shown or '-'}"
     file = str(config.source) if config.source else "csm.toml"
     return fatal("bad_config", file=file, detail=detail, hint=hint)
 
@@ -427,9 +426,11 @@ def _in_duckdb(
         dropped.append((_positions(extra), "duplicate_row", f"{keep} per {rule.key} kept"))
     wide_cols: list[str] = []
     rated: list[str] = []
+    names: dict[str, str] = {}
     if rules.wide:
         before = _positions(con.sql(f"SELECT {POS} FROM {relation} t").to_arrow_table())
-        relation, rated = _unpivot(con, relation, rules.wide, headers, ctx, columns, labels)
+        relation, rated, names = _unpivot(con, relation, rules.wide, headers, ctx, columns,
+                                          labels)  # fmt: skip
         wide_cols = ["survey_type", "score"]
         answered = _positions(con.sql(f"SELECT DISTINCT {POS} FROM {relation}").to_arrow_table())
         dropped.append((np.setdiff1d(before, answered), "filtered",
@@ -440,7 +441,7 @@ def _in_duckdb(
         # check each expression alone so the error names its own key
         _run(con, f"SELECT ({expr}) FROM {relation} t LIMIT 0", (f"columns.{table}", canon,
                                                                    expr), ctx)  # fmt: skip
-    outputs += [f"{quote(PREFIX + c)}" for c in wide_cols]
+    outputs += [f"{quote(names[c])} AS w{j}" for j, c in enumerate(wide_cols)]
     result = _run(con, f"SELECT {', '.join(outputs)} FROM {relation} t ORDER BY {POS}",
                   (f"columns.{table}", next(iter(expressions), "?"),
                    next(iter(expressions.values()), "")), ctx)  # fmt: skip
@@ -451,14 +452,15 @@ def _in_duckdb(
     for i, canon in enumerate(expressions):
         added[PREFIX + canon] = _strings(result.column(f"e{i}"))
         columns[canon], labels[canon] = PREFIX + canon, expressions[canon]
-    for c in wide_cols:
-        added[PREFIX + c] = _strings(result.column(PREFIX + c))
+    for j, c in enumerate(wide_cols):
+        added[PREFIX + c] = _strings(result.column(f"w{j}"))
     if added:
         frame = pd.concat([frame, pd.DataFrame(added)], axis=1)
     errors = {h: np.flatnonzero(np.isin(pos, p)).tolist() for h, p in raw.error_cells.items()
               if h in frame.columns}  # fmt: skip
     shaped = replace(raw, frame=frame, rows=raw.rows[pos], error_cells=errors)
-    issues = [_summary(raw, code, raw.rows[gone], why) for gone, code, why in dropped if len(gone)]
+    issues = [_summary(raw, code, np.sort(raw.rows[gone]), why) for gone, code, why in dropped
+              if len(gone)]  # fmt: skip
     return Shaped(shaped, columns, labels, sum(len(g) for g, _, _ in dropped), issues)
 
 
@@ -471,16 +473,19 @@ def _sql_of(value: str, headers: list[str]) -> str:
 def _unpivot(
     con: duckdb.DuckDBPyConnection, relation: str, wide: dict[str, str], headers: list[str],
     ctx: _Ctx, columns: dict[str, str], labels: dict[str, str],
-) -> tuple[str, list[str]]:  # fmt: skip
-    """One response per row and rating column with a value: survey_type, score."""
+) -> tuple[str, list[str], dict[str, str]]:  # fmt: skip
+    """One response per row and rating column with a value: survey_type, score (so named
+    for expressions, unless the export has such headers); the rating headers; the names."""
+    keys = {normalise_header(h) for h in headers}
+    names = {c: c if c not in keys else PREFIX + c for c in ("survey_type", "score")}
     parts = []
     for kind, value in wide.items():
         score = _sql_of(value, headers)
         _run(con, f"SELECT ({score}) FROM {relation} t LIMIT 0", ("tables.surveys.wide", kind,
                                                                    value), ctx)  # fmt: skip
         parts.append(
-            f"SELECT t.*, '{kind}' AS {quote(PREFIX + 'survey_type')}, "
-            f"NULLIF(TRIM(CAST(({score}) AS VARCHAR)), '') AS {quote(PREFIX + 'score')} "
+            f"SELECT t.*, '{kind}' AS {quote(names['survey_type'])}, "
+            f"NULLIF(TRIM(CAST(({score}) AS VARCHAR)), '') AS {quote(names['score'])} "
             f"FROM {relation} t WHERE NULLIF(TRIM(CAST(({score}) AS VARCHAR)), '') IS NOT NULL"
         )
     rated = [header_of(v, headers) for v in wide.values()]
@@ -488,7 +493,7 @@ def _unpivot(
     labels["survey_type"] = "[tables.surveys.wide]"
     columns["survey_type"], columns["score"] = PREFIX + "survey_type", PREFIX + "score"
     con.execute(f"CREATE TEMP VIEW wide AS {' UNION ALL '.join(parts)}")
-    return "wide", [h for h in rated if h is not None]
+    return "wide", [h for h in rated if h is not None], names
 
 
 def _positions(table: Any) -> np.ndarray:
