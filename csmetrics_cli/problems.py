@@ -204,6 +204,13 @@ PROBLEMS: dict[str, ProblemType] = {
             deliberate=True,
         ),
         ProblemType(
+            "unanswered",
+            "Survey rows without a score",
+            "{value} without a score left out as not answered ({detail})",
+            "nothing to fix: a survey sent but not answered is no response",
+            deliberate=True,
+        ),
+        ProblemType(
             "score_out_of_range",
             "Score out of range",
             "score {value} is outside 0..{detail}",

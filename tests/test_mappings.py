@@ -383,3 +383,17 @@ def test_hostile_mappings_never_give_a_traceback(tmp_path_factory, capsys, heade
         assert "csm.toml" in out.err
     else:
         json.loads(out.out)
+
+
+def test_an_unrated_survey_row_is_no_problem(tmp_path, capsys):
+    # r2 was sent but not answered: left out as unanswered, counted, not --strict's
+    folder = _write(tmp_path / "unrated", {"surveys.csv": """
+        response_id,survey_type,score,responded_at
+        r1,nps,9,2024-06-01
+        r2,nps,,2024-06-02
+    """})  # fmt: skip
+    assert main(["validate", "-d", str(folder), "--strict", "-f", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["tables"][0]["rows_excluded"] == 1
+    assert [i["code"] for i in summary["issues"]] == ["unanswered"]
+    assert _report(capsys, folder, "nps_responses")[("nps_responses", None)] == 1

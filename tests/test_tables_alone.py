@@ -230,3 +230,19 @@ def test_shell_completion_offers_ticket_and_survey_columns(tmp_path):
     ctx = SimpleNamespace(params={"data": str(folder)})
     # typed columns (ids, dates, numbers, flags, survey_type) are no segments
     assert _complete_segments(ctx, "") == ["plan", "status", "channel", "Priority", "touchpoint"]
+
+
+def test_a_full_report_by_a_ticket_column(capsys):
+    # every metric of the sample data by ticket channel: FCR splits, every other metric is
+    # null in each segment row with the note, and no renderer's grid breaks (events metrics
+    # code customers into segments; a ticket column gives them none)
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    code, out, err = _run(capsys, "report", "-d", str(sample), "-p", "2024-06", "-f", "json",
+                          "--by", "channel")  # fmt: skip
+    assert code == 0, err
+    rows = [m for m in json.loads(out)["metrics"] if m["segment"] is not None]
+    assert {m["segment"] for m in rows} == {"chat", "email", "phone"}
+    split = {m["id"] for m in rows if m["value"] is not None}
+    assert split == {"first_contact_resolution_rate"}
+    assert all(m["note"] == "cannot split by channel: a column of tickets only"
+               for m in rows if m["id"] != "first_contact_resolution_rate")  # fmt: skip

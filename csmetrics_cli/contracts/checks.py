@@ -182,6 +182,18 @@ class _RowIssues:
                 issue = replace(issue, message=f"{issue.message} (export: {label})")
             self.issues.append(issue)
 
+    def unanswered(self, mask: pd.Series) -> None:
+        """Exclude rows without a score as one deliberate `unanswered` issue (not a problem)."""
+        where = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.bad)
+        if not len(where):
+            return
+        self.bad[where] = True
+        numbers = self.raw.rows[where]
+        shown = ", ".join(str(r) for r in numbers[:5]) + (", ..." if len(where) > 5 else "")
+        count = f"{len(where):,} row" + ("s" if len(where) != 1 else "")
+        self.issues.append(make_issue("unanswered", table=self.table, file=self.raw.source.label,
+                                      value=count, detail=f"rows {shown}"))  # fmt: skip
+
 
 def _map_values(text: pd.Series, column: Column, table: str, config: Config) -> pd.Series:
     lowered = text.str.strip().str.lower()
@@ -236,8 +248,11 @@ def check_table(
         if col.name not in present:
             continue
         text = frame[col.name]  # the reader has trimmed cells and made blanks missing
-        if col.not_blank:
-            rows.flag(text.isna() & ~blanked.get(col.name, False), "missing_value", col.name)
+        blank = text.isna() & ~blanked.get(col.name, False)
+        if schema.name == "surveys" and col.name == "score":
+            rows.unanswered(blank)  # a survey sent but not answered is no response
+        elif col.not_blank:
+            rows.flag(blank, "missing_value", col.name)
         parsed[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
     # One concat, not a column insert per extra: inserts make wide exports quadratic.
     extras = ~frame.columns.isin(schema.column_names)
