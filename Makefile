@@ -28,6 +28,7 @@ pytest: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m csmetrics_cli.docs
+	$(BIN)/python -m csmetrics_cli.presets
 
 screenshots: $(VENV)/.installed
 	$(BIN)/python docs/screenshots.py

@@ -84,29 +84,31 @@ def select_metrics(family: str | None, ids: list[str] | None) -> list[MetricSpec
 
 
 def segment_columns(data: Dataset) -> list[str]:
-    """Columns --by accepts: extra customer columns, and plan/status from subscriptions."""
-    from csmetrics_cli.contracts.schema import SCHEMAS
+    """Columns --by accepts: extra customer columns, plan/status/extra columns of
+    subscriptions, and the text columns of tickets and surveys (for the metrics that read
+    them)."""
+    from csmetrics_cli.engine.context import segment_sources
 
-    columns: list[str] = []
-    customers = data.table("customers")
-    if customers is not None:
-        canonical = set(SCHEMAS["customers"].column_names)
-        columns += [c for c in customers.columns if c not in canonical]
-    subs = data.table("subscriptions")
-    if subs is not None:
-        columns += [c for c in ("plan", "status") if c in subs.columns and c not in columns]
-    return columns
+    return list(segment_sources(data))
 
 
-def _check_segment(data: Dataset, segment_by: str | None) -> None:
+def resolve_segment(data: Dataset, segment_by: str | None) -> str | None:
+    """The --by column as the data names it: exact, else the one column equal to it
+    ignoring case (`Contract` finds `contract`); anything else is a usage error."""
     if segment_by is None:
-        return
+        return None
     allowed = segment_columns(data)
-    if segment_by not in allowed:
-        close = closest(segment_by, allowed)
-        hint = (f"did you mean '{close}'? " if close else "") + (
-            f"segment columns here: {', '.join(allowed) or 'none'}")  # fmt: skip
-        raise UsageError(f"cannot segment by '{segment_by}'", hint=hint)
+    if segment_by in allowed:
+        return segment_by
+    same = [c for c in allowed if c.casefold() == segment_by.casefold()]
+    if len(same) == 1:
+        return same[0]
+    close = closest(segment_by, allowed)
+    hint = (f"did you mean '{close}'? " if close else "") + (
+        f"segment columns here: {', '.join(allowed) or 'none'}")  # fmt: skip
+    if len(same) > 1:
+        hint = f"'{segment_by}' matches {', '.join(same)}: give one exactly"
+    raise UsageError(f"cannot segment by '{segment_by}'", hint=hint)
 
 
 def quality_summary(data: Dataset) -> dict[str, Any]:
@@ -218,7 +220,7 @@ def report(
     from csmetrics_cli.engine.span import data_span
     from csmetrics_cli.metrics.compute import compute, with_previous
 
-    _check_segment(data, segment_by)
+    segment_by = resolve_segment(data, segment_by)
     ctx = Context(data, periods, segment_by)
     frame = compute(ctx, specs)
     before = [p.previous() for p in periods] if compare else []
@@ -227,6 +229,7 @@ def report(
         frame = with_previous(
             frame, previous, {b.label: p.label for b, p in zip(before, periods, strict=True)}
         )
+    data.check_usable()
     first, last = data_span(data, data.reports)
     return ReportResult(
         frame=frame,
@@ -484,9 +487,10 @@ def explain(
         hint = (f"did you mean '{close}'? " if close else "") + f"one of: {', '.join(PROFILES)}"
         raise UsageError(f"unknown profile '{against}'", hint=hint)
 
-    _check_segment(data, segment_by)
+    segment_by = resolve_segment(data, segment_by)
     ctx = Context(data, [period], segment_by)
     rows = compute(ctx, [spec])
+    data.check_usable()
     detail = detail_of(ctx, spec) if rows["value"].notna().any() else None
     if detail is not None:
         detail = detail[detail["period"].isin(rows["period"])].drop(columns="period")
@@ -532,6 +536,20 @@ class HealthResult:
                 "customers": rows, "definitions": self.definitions.to_dict()}  # fmt: skip
 
 
+def _need_subscriptions(data: Dataset, command: str) -> None:
+    """Health scores the customers paying at a snapshot: without subscriptions there are
+    none, so the command fails (exit 1) saying so, rather than printing an empty list."""
+    if data.has("subscriptions"):
+        return
+    why = data.unusable.get("subscriptions")
+    raise CsmError(
+        f"csm {command} scores the customers paying at a snapshot: it needs the subscriptions"
+        " table" + (f" ({why})" if why else ""),
+        hint="add subscriptions.csv (or map it under [tables] in csm.toml); `csm report` gives"
+        " the metrics the other tables allow",
+    )
+
+
 def health(
     data: Dataset,
     period: Period,
@@ -549,6 +567,7 @@ def health(
     from csmetrics_cli.health.listing import LIST_COLUMNS, column_of, customer_facts
     from csmetrics_cli.health.model import COMPONENTS, HealthModel, score
 
+    _need_subscriptions(data, "health")
     model = HealthModel.from_config(data.config)
     ctx = Context(data, [period])
     day = np.datetime64(period.end_snapshot, "D")
@@ -608,6 +627,7 @@ def backtest(data: Dataset, periods: list[Period], horizon: int) -> BacktestResu
     from csmetrics_cli.health.backtest import outcomes, summarise
     from csmetrics_cli.health.model import HealthModel
 
+    _need_subscriptions(data, "backtest")
     days = [np.datetime64(m.end_snapshot, "D") for p in periods for m in p.months()]
     ctx = Context(data, periods)
     body = summarise(outcomes(ctx, days, horizon, HealthModel.from_config(data.config)))
@@ -635,6 +655,7 @@ class ValidateResult:
 def validate(data: Dataset, limit: int = 50) -> ValidateResult:
     """Read and check every table found."""
     data.load()
+    data.check_usable()
     return ValidateResult(quality_summary(data), limit)
 
 

@@ -46,7 +46,9 @@ class Config:
     owner_column: str = "csm_owner"  # the customers column naming each account's owner
     # table -> file name (in a folder) or sheet name (in a workbook) that holds it
     tables: dict[str, str] = field(default_factory=dict)
-    # table -> canonical column -> column name in the export
+    # table -> how to read and shape it: [tables.NAME] as a table (sql, where, dedupe...)
+    table_rules: dict[str, TableRules] = field(default_factory=dict)
+    # table -> canonical column -> a header of the export, or a DuckDB SQL expression over them
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     # table -> canonical column -> one value for every row, when the export has no such column
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -57,7 +59,144 @@ class Config:
     source: Path | None = None
 
 
-MAPPINGS = ("tables", "columns", "defaults", "values")
+MAPPINGS = ("tables", "table_rules", "columns", "defaults", "values")
+
+
+# --- [tables.NAME] as a table: how one export is read and shaped (contracts/mapping.py) -----
+
+DELIMITERS = (",", ";", "\t", "|", "whitespace")
+TABLE_KEYS = ("file", "sql", "where", "delimiter", "skip_rows", "dedupe", "preset", "wide")
+
+
+@dataclass(frozen=True)
+class Dedupe:
+    """Keep one row per `key`: the first in the file, or the latest by the `by` column."""
+
+    key: str  # a header or an SQL expression
+    keep: str = "first"  # "first" or "latest"
+    by: str | None = None  # a header or an SQL expression; required for "latest"
+
+
+@dataclass(frozen=True)
+class TableRules:
+    """The table form of [tables.NAME]; every key is optional. SQL runs in DuckDB."""
+
+    file: str | None = None  # the file (folder) or sheet (workbook); default: found by name
+    sql: str | None = None  # a query whose result is the table; file names relative to --data
+    where: str | None = None  # keep only rows where this SQL condition is true
+    delimiter: str | None = None  # one of DELIMITERS; default: sniffed by the reader
+    skip_rows: int = 0  # lines before the header row
+    dedupe: Dedupe | None = None
+    preset: str | None = None  # a named set of mappings for a vendor's export (preset_fragment)
+    wide: dict[str, str] = field(default_factory=dict)  # surveys: survey_type -> rating column
+
+    @property
+    def shaped(self) -> bool:
+        """True when the table goes through DuckDB rather than the plain reader."""
+        return bool(self.sql or self.where or self.delimiter or self.skip_rows or self.dedupe
+                    or self.wide)  # fmt: skip
+
+
+def preset_fragment(preset: str, table: str) -> dict[str, Any] | None:
+    """The csm.toml text a preset stands for, parsed, for one table: a dict shaped like the
+    file itself ({"columns": {table: ...}, "values": {table: ...}, "defaults": ...,
+    "tables": {table: {...}}}), merged under the user's own keys. None: no such preset.
+
+    The presets are the files of csmetrics_cli/presets/<preset>/<table>.toml.
+    """
+    from csmetrics_cli import presets
+
+    return presets.fragment(preset, table)
+
+
+def known_presets() -> list[str]:
+    """The preset names `preset_fragment` knows, for "did you mean" hints."""
+    from csmetrics_cli import presets
+
+    return presets.vendors()
+
+
+def _merge_under(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` merged into `base` key by key, `over` winning: a user's keys beat a preset's."""
+    out = dict(base)
+    for key, value in over.items():
+        old = out.get(key)
+        out[key] = _merge_under(old, value) if isinstance(old, dict) and isinstance(value, dict) \
+            else value  # fmt: skip
+    return out
+
+
+def _with_presets(raw: dict[str, Any], problems: _Problems) -> dict[str, Any]:
+    """The raw file with each [tables.NAME] preset's mappings merged under it."""
+    tables = raw.get("tables")
+    if not isinstance(tables, dict):
+        return raw
+    for table, form in tables.items():
+        if not (isinstance(form, dict) and isinstance(form.get("preset"), str)):
+            continue
+        fragment = preset_fragment(form["preset"], table)
+        if fragment is None:
+            from csmetrics_cli.presets import missing
+
+            problems.wrong(("tables", table, "preset"), form["preset"],
+                           missing(form["preset"], table))  # fmt: skip
+            continue
+        raw = _merge_under(fragment, raw)
+    return raw
+
+
+def _dedupe(value: Any) -> Dedupe:
+    if not isinstance(value, dict) or set(value) - {"key", "keep", "by"}:
+        raise ValueError
+    key, keep, by = value.get("key"), value.get("keep", "first"), value.get("by")
+    if not (isinstance(key, str) and key.strip()) or keep not in ("first", "latest"):
+        raise ValueError
+    if (keep == "latest") != (by is not None) or not (by is None or (isinstance(by, str) and by)):
+        raise ValueError
+    return Dedupe(key, keep, by)
+
+
+def _sql(what: str) -> Value:
+    return _text(f"{what} in quotes (DuckDB SQL)", lambda v: v.strip())
+
+
+def _table_rule_nodes(table: str) -> dict[str, Value | Table]:
+    nodes: dict[str, Value | Table] = {
+        "file": _text("a file or sheet name"),
+        "sql": _sql("a query"),
+        "where": _sql("a condition"),
+        "delimiter": _text(", ".join(json.dumps(d) for d in DELIMITERS), DELIMITERS.__contains__),
+        "skip_rows": _number(0, 1000, unit="lines", whole=True),
+        "dedupe": Value(
+            '{ key = "column", keep = "first" } or { key = ..., keep = "latest", by = "column" }',
+            _dedupe,
+        ),
+        "preset": _text("a preset name in quotes"),
+    }
+    if table == "surveys":
+        nodes["wide"] = Table("a table of survey type = rating column",
+                              _choices("surveys", "survey_type"), lambda _: MAPPED)  # fmt: skip
+    return nodes
+
+
+def _table_node(table: str) -> Either:
+    nodes = _table_rule_nodes(table)
+    form = Table("a table of " + ", ".join(nodes), lambda: nodes, nodes.__getitem__)
+    return Either(_text("a file or sheet name, or a table such as { file = ... }"), form)
+
+
+def _split_tables(checked: dict[str, Any]) -> tuple[dict[str, str], dict[str, TableRules]]:
+    """[tables] as Config holds it: file names, and the table forms' rules."""
+    files, rules = {}, {}
+    for table, value in checked.get("tables", {}).items():
+        if isinstance(value, dict):
+            rule = TableRules(**{k: v for k, v in value.items() if v is not None})
+            rules[table] = rule
+            if rule.file:
+                files[table] = rule.file
+        elif value is not None:
+            files[table] = value
+    return files, rules
 
 
 # --- the schema: what every key accepts -----------------------------------------------------
@@ -77,7 +216,15 @@ class Table:
 
     expected: str
     keys: Callable[[], Collection[str]]  # called only when the table is present
-    node: Callable[[str], Value | Table]  # key -> the node for its value
+    node: Callable[[str], Value | Table | Either]  # key -> the node for its value
+
+
+@dataclass(frozen=True)
+class Either:
+    """A value that is a text (`text`) or a table (`table`): [tables] file name or form."""
+
+    text: Value
+    table: Table
 
 
 def _number(lo: float, hi: float | None = None, *, unit: str = "", whole: bool = False) -> Value:
@@ -179,15 +326,17 @@ def _choices(table: str, column: str) -> Callable[[], Collection[str]]:
     return lambda: SCHEMAS[table].column(column).choices
 
 
-def _per_table(expected: str, node: Callable[[str], Value | Table]) -> Table:
+def _per_table(expected: str, node: Callable[[str], Value | Table | Either]) -> Table:
     return Table(f"a table of {expected} per table name", _tables, node)
 
 
 HEADER = _text("a column header in quotes")
+MAPPED = _text("a column header, or a DuckDB SQL expression over the headers, in quotes",
+               lambda v: v.strip())  # fmt: skip
 DAYS = _number(1, 3650, unit="days", whole=True)
 MONTHS = _number(1, 120, unit="months", whole=True)
 # One rule per Config setting (a test checks that none is missing).
-SETTING_RULES: dict[str, Value | Table] = {
+SETTING_RULES: dict[str, Value | Table | Either] = {
     "timezone": _text("an IANA time zone such as UTC or Europe/Berlin", _timezone),
     "date_order": _text('"MDY", "DMY" or "YMD"', lambda v: v in ("MDY", "DMY", "YMD")),
     "encoding": _text("a text encoding Python knows, such as cp1252 or utf-16", _encoding),
@@ -245,13 +394,15 @@ def _definition_keys() -> Collection[str]:
 
 def schema() -> Table:
     """The one declared schema of csm.toml, from the top level down to every value."""
-    sections: dict[str, Value | Table] = {
+    sections: dict[str, Value | Table | Either] = {
         "settings": Table("a table of settings", lambda: SETTING_RULES, SETTING_RULES.__getitem__),
         "definitions": Table("a table of definition switches", _definition_keys, _definition),
-        "tables": _per_table("file or sheet names", lambda _: _text("a file or sheet name")),
+        "tables": _per_table("file or sheet names, or [tables.NAME] tables", _table_node),
         "columns": _per_table(
             "column mappings",
-            lambda t: Table("a table of canonical column = header", _columns(t), lambda _: HEADER),
+            lambda t: Table(
+                "a table of canonical column = header or expression", _columns(t), lambda _: MAPPED
+            ),
         ),
         "defaults": _per_table(
             "constant columns",
@@ -324,8 +475,12 @@ class _Problems:
             self.lines.append(f"unknown key '{key}' {where}: known keys: {known_keys}")
 
 
-def _walk(node: Value | Table, value: object, path: tuple[str, ...], problems: _Problems) -> Any:
+def _walk(
+    node: Value | Table | Either, value: object, path: tuple[str, ...], problems: _Problems
+) -> Any:
     """The value as Config holds it; each problem found is added to `problems`."""
+    if isinstance(node, Either):
+        node = node.table if isinstance(value, dict) else node.text
     if isinstance(node, Value):
         try:
             return node.check(value)
@@ -364,6 +519,7 @@ def _check_health(settings: dict[str, Any], problems: _Problems) -> None:
 
 def _parse(raw: dict[str, Any], path: Path) -> Config:
     problems = _Problems()
+    raw = _with_presets(raw, problems)
     checked = _walk(schema(), raw, (), problems)
     settings = checked.get("settings", {})
     if not problems.lines and {"health_bands", "health_weights"} & set(settings):
@@ -373,12 +529,9 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         detail = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
         hint = "; ".join(problems.hints) or None
         raise fatal("bad_config", file=str(path), detail=detail, hint=hint)
-    return Config(
-        **settings,
-        **{m: checked.get(m, {}) for m in MAPPINGS},
-        definitions=checked.get("definitions", {}),
-        source=path,
-    )
+    files, rules = _split_tables(checked)
+    mappings = {m: checked.get(m, {}) for m in MAPPINGS} | {"tables": files, "table_rules": rules}
+    return Config(**settings, **mappings, definitions=checked.get("definitions", {}), source=path)
 
 
 def find_config(explicit: Path | None, data: Path | None) -> Path | None:

@@ -22,6 +22,8 @@ class ProblemType:
     template: str
     hint: str
     fatal: bool = False
+    # Rows a csm.toml rule excluded on purpose (where, dedupe): counted, never --strict's.
+    deliberate: bool = False
 
 
 # Row-level problems exclude only the row they are found on; fatal ones block the table.
@@ -42,6 +44,14 @@ PROBLEMS: dict[str, ProblemType] = {
             "Required table not found",
             "no '{table}' table in {file}",
             "name the file {table}.csv (or .xlsx/.parquet/.csv.gz), or the sheet '{table}'",
+            fatal=True,
+        ),
+        ProblemType(
+            "no_tables",
+            "No table found",
+            "{file} holds no table csm knows",
+            "name each file after its table (customers.csv, subscriptions.csv, tickets.csv, "
+            "surveys.csv...) or map it under [tables] in csm.toml",
             fatal=True,
         ),
         ProblemType(
@@ -180,6 +190,27 @@ PROBLEMS: dict[str, ProblemType] = {
             "map it in csm.toml under [values.{table}.{column}]",
         ),
         ProblemType(
+            "filtered",
+            "Rows left out by a rule",
+            "{value} left out ({detail})",
+            "this is what csm.toml asks for; change [tables.{table}] to keep them",
+            deliberate=True,
+        ),
+        ProblemType(
+            "duplicate_row",
+            "Duplicate rows left out by dedupe",
+            "{value} left out as duplicates ({detail})",
+            "this is what [tables.{table}] dedupe asks for",
+            deliberate=True,
+        ),
+        ProblemType(
+            "unanswered",
+            "Survey rows without a score",
+            "{value} without a score left out as not answered ({detail})",
+            "nothing to fix: a survey sent but not answered is no response",
+            deliberate=True,
+        ),
+        ProblemType(
             "score_out_of_range",
             "Score out of range",
             "score {value} is outside 0..{detail}",
@@ -209,6 +240,11 @@ class Issue:
     @property
     def fatal(self) -> bool:
         return PROBLEMS[self.code].fatal
+
+    @property
+    def deliberate(self) -> bool:
+        """True for rows a csm.toml rule left out on purpose: not a problem for --strict."""
+        return PROBLEMS[self.code].deliberate
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,6 +16,7 @@ from csmetrics_cli import __version__
 from csmetrics_cli.cli.cache_cmd import cache
 from csmetrics_cli.cli.explain_cmd import explain
 from csmetrics_cli.cli.health_cmd import health
+from csmetrics_cli.cli.init_cmd import init
 from csmetrics_cli.cli.metrics_cmd import metrics
 from csmetrics_cli.cli.report_cmd import report
 from csmetrics_cli.cli.sample_cmd import sample
@@ -65,6 +66,7 @@ app.command(rich_help_panel="Reports")(health)
 app.command(rich_help_panel="Catalog & data")(metrics)
 app.command(rich_help_panel="Catalog & data")(validate)
 app.command(rich_help_panel="Catalog & data")(sample)
+app.command(rich_help_panel="Catalog & data")(init)
 app.command(rich_help_panel="Catalog & data")(cache)
 
 

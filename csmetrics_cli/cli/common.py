@@ -75,10 +75,11 @@ def finish(
         for r in ds.reports.values():
             console.say(f"  {r.table}: {r.rows_read:,} rows read from {r.file},"
                         f" {r.rows_excluded:,} excluded")  # fmt: skip
-    if strict and (ds.issues or ds.unusable or warnings):
+    problems = [i for i in ds.issues if not i.deliberate]  # a csm.toml rule's are no problem
+    if strict and (problems or ds.unusable or warnings):
         found = [f"{n:,} {what}" for n, what in (
-            (sum(excluded.values()), "excluded rows"),
-            (len([i for i in ds.issues if not i.excluded]), "data warnings"),
+            (len([i for i in problems if i.excluded]), "excluded rows"),
+            (len([i for i in problems if not i.excluded]), "data warnings"),
             (len(ds.unusable), "skipped tables"),
             (len(warnings), "period warnings"),
         ) if n]  # fmt: skip

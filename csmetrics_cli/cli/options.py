@@ -32,24 +32,32 @@ def _complete_metrics(incomplete: str) -> list[str]:
     return [prefix + m for m in [s.id for s in CATALOG] + list(ALIASES) if m.startswith(last)]
 
 
-def _complete_segments(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Shell completion for --by: the extra headers of the customers file under --data
-    (read with the csv module, header row only), plus plan and status."""
+def _header_row(folder: Path, table: str) -> list[str]:
+    """The header cells of `table`'s text file under `folder` (csv module, first row only)."""
     import csv
     import gzip
 
-    from csmetrics_cli.contracts.schema import SCHEMAS  # standard library only
-
-    canonical = set(SCHEMAS["customers"].column_names)
-    folder = Path(ctx.params.get("data") or "sample_data")
-    names = ["plan", "status"]
-    for path in sorted(folder.glob("customers.*")) if folder.is_dir() else []:
+    for path in sorted(folder.glob(f"{table}.*")) if folder.is_dir() else []:
         if path.suffix.lower() in (".csv", ".tsv", ".txt", ".gz"):
             opener = gzip.open if path.suffix.lower() == ".gz" else open
             with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
-                header = next(csv.reader(handle), [])
-            names += [h.strip() for h in header if h.strip() and h.strip() not in canonical]
-            break
+                return [h.strip() for h in next(csv.reader(handle), []) if h.strip()]
+    return []
+
+
+def _complete_segments(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion for --by: plan and status, the extra headers of the customers and
+    subscriptions files under --data, and the text headers of tickets and surveys (header
+    rows only, no pandas)."""
+    from csmetrics_cli.contracts.schema import SCHEMAS  # standard library only
+
+    folder = Path(ctx.params.get("data") or "sample_data")
+    names = ["plan", "status"]
+    for table in ("customers", "subscriptions", "tickets", "surveys"):
+        schema = SCHEMAS[table]
+        typed = {c.name for c in schema.columns if c.kind != "text" or c.choices}
+        skip = set(schema.column_names) if table in ("customers", "subscriptions") else typed
+        names += [h for h in _header_row(folder, table) if h.lower() not in skip]
     return [n for n in dict.fromkeys(names) if n.startswith(incomplete)]
 
 

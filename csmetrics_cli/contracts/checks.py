@@ -8,7 +8,7 @@ loops over the (few) bad rows to build their messages.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csmetrics_cli.config import Config
+from csmetrics_cli.contracts.mapping import Shaped, shape
 from csmetrics_cli.contracts.schema import SCHEMAS, Column, TableSchema
 from csmetrics_cli.io.parse import (
     non_finite_numbers,
@@ -58,32 +59,37 @@ def is_in(values: pd.Series, allowed: pd.Index | Iterable[str]) -> pd.Series:
     return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=values.index)
 
 
-def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str, str]:
-    """Raw header -> canonical name: config mapping first, then exact names, then aliases.
+def map_headers(
+    raw: RawTable, schema: TableSchema, configured: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Raw header -> canonical name: csm.toml's mapping first, then exact names, then aliases;
+    and the copies: canonical name -> header, for a header mapped to several columns.
 
-    Other headers keep their normalised name; one that would take a name already given to
-    another header (a csm.toml mapping wins over a column already called so) becomes
-    `<name> (original)`, an extra column. The names returned are unique.
+    `configured` is canonical column -> a header of `raw` (contracts/mapping.py resolves
+    csm.toml's values). Other headers keep their normalised name; one that would take a name
+    already given to another header (a csm.toml mapping wins over a column already called
+    so) becomes `<name> (original)`, an extra column. The names returned are unique.
     """
-    configured = {
-        normalise_header(src): canon for canon, src in config.columns.get(schema.name, {}).items()
-    }
     by_alias = {alias: c.name for c in schema.columns for alias in c.aliases}
     names = set(schema.column_names)
     mapping: dict[str, str] = {}
+    copies: dict[str, str] = {}
     taken: dict[str, str] = {}  # canonical name -> the header that has it
+    for canon, header in configured.items():
+        if header in mapping:  # one header feeding several canonical columns
+            copies[canon] = header
+        else:
+            mapping[header] = canon
+        taken[canon] = header
     # Exact canonical names win over aliases, so `id` + `customer_id` both map sensibly.
-    normalised = {header: normalise_header(header) for header in raw.frame.columns}
-    ordered = sorted(
-        normalised,
-        key=lambda h: 0 if normalised[h] in configured else 1 if normalised[h] in names else 2,
-    )
+    normalised = {h: normalise_header(h) for h in raw.frame.columns if h not in mapping}
+    ordered = sorted(normalised, key=lambda h: 0 if normalised[h] in names else 1)
     for header in ordered:
         norm = normalised[header]
-        canon = configured.get(norm) or (norm if norm in names else by_alias.get(norm))
-        if canon and canon not in taken:
-            mapping[header] = canon
-            taken[canon] = header
+        found = norm if norm in names else by_alias.get(norm)
+        if found and found not in taken:
+            mapping[header] = found
+            taken[found] = header
         else:
             mapping[header] = norm
     used = set(taken)
@@ -96,19 +102,44 @@ def map_headers(raw: RawTable, schema: TableSchema, config: Config) -> dict[str,
             name += " (original)"
         mapping[header] = name
         used.add(name)
-    return mapping
+    return mapping, copies
 
 
-def _missing_column(raw: RawTable, schema: TableSchema, column: str) -> Exception:
-    """missing_column, suggesting the header most like the column and the csm.toml line."""
-    original = {normalise_header(str(h)): str(h) for h in raw.frame.columns}
-    close = closest(column, original, cutoff=0.5)
+def _fits(values: pd.Series, column: Column, config: Config, decimal: str) -> bool:
+    """True when a sample of the header's values parses as the column's type."""
+    sample = values.dropna().head(200)
+    if sample.empty:
+        return False
+    if column.kind in ("date", "timestamp"):
+        parsed = parse_dates(sample, date_order=config.date_order or "YMD", tz=config.timezone)
+        return not bool(parsed.bad.any())
+    if column.kind == "number":
+        return not bool(parse_numbers(sample, decimal=decimal)[1].any())
+    if column.kind == "bool":
+        return not bool(parse_bools(sample)[1].any())
+    return True
+
+
+def _missing_column(
+    raw: RawTable, schema: TableSchema, column: str, used: set[str], config: Config
+) -> Exception:
+    """missing_column, suggesting a header whose meaning fits: one no other column took,
+    whose values parse as the column's type, and whose name is like it (else none)."""
+    col = schema.column(column)
+    free = [str(h) for h in raw.frame.columns if h not in used]
+    fitting = [h for h in free if _fits(raw.frame[h], col, config, raw.decimal)]
+    by_key = {normalise_header(h): h for h in fitting}
+    close = closest(column, by_key, cutoff=0.5)
     hint = f'map it in csm.toml under [columns.{schema.name}] ({column} = "<header>")'
     if close:
         hint = (
-            f"did you mean '{original[close]}'? add to csm.toml: "
-            f'[columns.{schema.name}] {column} = "{original[close]}"'
+            f"did you mean '{by_key[close]}'? add to csm.toml: "
+            f'[columns.{schema.name}] {column} = "{by_key[close]}"'
         )
+    elif col.kind in _TYPED and fitting:
+        kind = {"date": "dates", "timestamp": "dates", "number": "numbers", "bool": "yes/no"}
+        shown = ", ".join(f"'{h}'" for h in fitting[:6])
+        hint += f"; headers holding {kind[col.kind]}: {shown}"
     return fatal(
         "missing_column", table=schema.name, file=raw.source.label, column=column, hint=hint
     )
@@ -117,8 +148,9 @@ def _missing_column(raw: RawTable, schema: TableSchema, column: str) -> Exceptio
 class _RowIssues:
     """Collects issues for rows of one table; the rows flagged here are excluded."""
 
-    def __init__(self, raw: RawTable, table: str) -> None:
+    def __init__(self, raw: RawTable, table: str, labels: dict[str, str] | None = None) -> None:
         self.raw, self.table = raw, table
+        self.labels = labels or {}  # canonical column -> the export's header (or expression)
         self.bad = np.zeros(len(raw.frame), dtype=bool)
         self.issues: list[Issue] = []
 
@@ -134,19 +166,33 @@ class _RowIssues:
         where = np.flatnonzero(np.asarray(mask, dtype=bool))
         self.bad[where] = True
         shown = values if values is not None else pd.Series([None] * len(self.bad))
+        label = self.labels.get(column, column)
         for i in where:
             value = shown.iloc[i]
-            self.issues.append(
-                make_issue(
-                    code,
-                    table=self.table,
-                    file=self.raw.source.label,
-                    row=int(self.raw.rows[i]),
-                    column=column,
-                    value=None if pd.isna(value) else value,
-                    detail=detail if not callable(detail) else detail(i),
-                )
+            issue = make_issue(
+                code,
+                table=self.table,
+                file=self.raw.source.label,
+                row=int(self.raw.rows[i]),
+                column=column,
+                value=None if pd.isna(value) else value,
+                detail=detail if not callable(detail) else detail(i),
             )
+            if label != column:  # name the export's own header too
+                issue = replace(issue, message=f"{issue.message} (export: {label})")
+            self.issues.append(issue)
+
+    def unanswered(self, mask: pd.Series) -> None:
+        """Exclude rows without a score as one deliberate `unanswered` issue (not a problem)."""
+        where = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.bad)
+        if not len(where):
+            return
+        self.bad[where] = True
+        numbers = self.raw.rows[where]
+        shown = ", ".join(str(r) for r in numbers[:5]) + (", ..." if len(where) > 5 else "")
+        count = f"{len(where):,} row" + ("s" if len(where) != 1 else "")
+        self.issues.append(make_issue("unanswered", table=self.table, file=self.raw.source.label,
+                                      value=count, detail=f"rows {shown}"))  # fmt: skip
 
 
 def _map_values(text: pd.Series, column: Column, table: str, config: Config) -> pd.Series:
@@ -161,34 +207,52 @@ def _map_values(text: pd.Series, column: Column, table: str, config: Config) -> 
 
 
 def check_table(
-    raw: RawTable, config: Config, customer_ids: pd.Index | None = None
+    raw: RawTable,
+    config: Config,
+    customer_ids: pd.Index | None = None,
+    shaped: Shaped | None = None,
 ) -> CheckedTable:
-    """Validate and type one raw table; `customer_ids` checks references when known."""
+    """Validate and type one raw table; `customer_ids` checks references when known.
+
+    `shaped` is the table after csm.toml's mapping rules (contracts/mapping.py); without it
+    they are applied here. Rows the rules excluded count in rows_read and rows_excluded.
+    """
     schema = SCHEMAS[raw.source.table]
-    mapping = map_headers(raw, schema, config)
+    shaped = shaped if shaped is not None else shape(raw, config)
+    raw = shaped.raw
+    mapping, copies = map_headers(raw, schema, shaped.columns)
     frame = raw.frame.rename(columns=mapping)
+    if copies:
+        frame = frame.assign(**{canon: raw.frame[header] for canon, header in copies.items()})
+    # canonical column -> the export's header (or expression) it came from, for messages
+    labels = {mapping[h]: str(h) for h in raw.frame.columns if mapping[h] in schema.column_names}
+    labels = {c: h for c, h in (labels | shaped.labels).items() if h != c}
     for column, value in config.defaults.get(schema.name, {}).items():
         if column not in frame.columns:  # e.g. survey_type = "nps" for a one-survey export
             frame[column] = str(value)
     present = set(frame.columns)
+    used = {h for h, n in mapping.items() if n in schema.column_names} | set(copies.values())
     for col in schema.columns:
         if col.required and col.name not in present:
-            raise _missing_column(raw, schema, col.name)
+            raise _missing_column(raw, schema, col.name, used, config)
     if schema.name == "subscriptions" and "mrr" not in present and not {
         "amount", "interval"} <= present:  # fmt: skip
-        raise _missing_column(raw, schema, "mrr")
+        raise _missing_column(raw, schema, "mrr", used, config)
     if schema.name == "costs" and not {"date", "period"} & present:
-        raise _missing_column(raw, schema, "date")
+        raise _missing_column(raw, schema, "date", used, config)
 
-    rows = _RowIssues(raw, schema.name)
+    rows = _RowIssues(raw, schema.name, labels)
     frame, blanked = _flag_excel_errors(raw, frame, mapping, schema, rows)
     parsed: dict[str, pd.Series] = {}
     for col in schema.columns:
         if col.name not in present:
             continue
         text = frame[col.name]  # the reader has trimmed cells and made blanks missing
-        if col.not_blank:
-            rows.flag(text.isna() & ~blanked.get(col.name, False), "missing_value", col.name)
+        blank = text.isna() & ~blanked.get(col.name, False)
+        if schema.name == "surveys" and col.name == "score":
+            rows.unanswered(blank)  # a survey sent but not answered is no response
+        elif col.not_blank:
+            rows.flag(blank, "missing_value", col.name)
         parsed[col.name] = _parse_column(text, col, schema.name, raw, config, rows)
     # One concat, not a column insert per extra: inserts make wide exports quadratic.
     extras = ~frame.columns.isin(schema.column_names)
@@ -208,9 +272,9 @@ def check_table(
     unsplit = sum(1 for i in raw.issues if i.excluded and i.row is not None)
     return CheckedTable(
         frame=kept,
-        rows_read=len(out) + unsplit,
-        rows_excluded=int(rows.bad.sum()) + unsplit,
-        issues=[*raw.issues, *rows.issues],
+        rows_read=len(out) + unsplit + shaped.dropped,
+        rows_excluded=int(rows.bad.sum()) + unsplit + shaped.dropped,
+        issues=[*raw.issues, *shaped.issues, *rows.issues],
     )
 
 

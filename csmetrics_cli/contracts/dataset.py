@@ -6,6 +6,7 @@ The data-quality report (rows read, rows excluded, issues) accumulates as tables
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -15,12 +16,11 @@ import pandas as pd
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import CheckedTable, check_table
+from csmetrics_cli.contracts.mapping import needs_own_reader, read_with_rules
 from csmetrics_cli.contracts.schema import SCHEMAS
-from csmetrics_cli.io.discover import Source, find_sources
+from csmetrics_cli.io.discover import Source, find_sources, split_name
 from csmetrics_cli.io.readers import read_table
 from csmetrics_cli.problems import InputError, Issue, closest, fatal
-
-REQUIRED_TABLES = ("subscriptions",)
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,33 @@ def _named_source(root: Path, table: str, name: str) -> Source:
     return Source(table, root, name)
 
 
-def _table_hint(root: Path, table: str) -> str:
-    """Suggest the file that probably holds `table`, and how to say so in csm.toml."""
-    names = sorted(p.name for p in root.iterdir() if p.is_file()) if root.is_dir() else []
-    close = closest(table, names, cutoff=0.4)
-    if close:
-        return (f"did you mean {close}? rename it to {table}.csv, or add to csm.toml: "
-                f'[tables] {table} = "{close}"')  # fmt: skip
-    shown = ", ".join(names[:8]) or "no files"
-    return f"name the file {table}.csv (or .xlsx/.parquet/.csv.gz); found: {shown}"
+def _sql_source(root: Path, table: str) -> Source:
+    """The Source of a table csm.toml builds with `sql`: no file of its own."""
+    folder = root if root.is_dir() else root.parent
+    return Source(table, folder / f"[tables.{table}] sql", None)
+
+
+def _no_tables(root: Path) -> InputError:
+    """no_tables for a --data path holding no table csm knows, with the likely fix."""
+    files = sorted(p for p in root.iterdir() if p.is_file()) if root.is_dir() else []
+    stems = {parts[0]: p.name for p in files if (parts := split_name(p.name))}
+    hint = (f"name each file after its table ({', '.join(SCHEMAS)}: customers.csv, "
+            "tickets.xlsx...) or map it under [tables] in csm.toml")  # fmt: skip
+    guess = next(((t, stems[c]) for t in SCHEMAS if (c := closest(t, stems, cutoff=0.6))), None)
+    if guess:
+        hint = (
+            f'did you mean {guess[1]} for {guess[0]}? [tables] {guess[0]} = "{guess[1]}"; ' + hint
+        )
+    shown = ", ".join(p.name for p in files[:8]) or "no files"
+    return fatal("no_tables", file=str(root), hint=f"{hint}; found: {shown}")
+
+
+def _has_sql(config: Config, table: str) -> bool:
+    """True when csm.toml shapes the table with SQL (rules, or a [columns] value that cannot
+    be a plain header name): the SQL may read any of its columns."""
+    rules = config.table_rules.get(table)
+    names = config.columns.get(table, {}).values()
+    return bool(rules and rules.shaped) or not all(re.fullmatch(r"[\w .-]+", v) for v in names)
 
 
 @dataclass
@@ -69,7 +87,8 @@ class Dataset:
     progress: Callable[[str], AbstractContextManager[object]] = lambda _label: nullcontext()
     reports: dict[str, TableReport] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
-    unusable: dict[str, str] = field(default_factory=dict)  # optional table -> why it was skipped
+    unusable: dict[str, str] = field(default_factory=dict)  # table -> why it was skipped
+    errors: dict[str, InputError] = field(default_factory=dict)  # table -> what skipped it
     cache: dict[object, object] = field(default_factory=dict)  # period-independent derived data
     use_cache: bool = False  # keep checked tables on disk (contracts/cache.py)
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -81,15 +100,16 @@ class Dataset:
         config: Config,
         progress: Callable[[str], AbstractContextManager[object]] | None = None,
     ) -> Dataset:
-        """Find the tables under `root`; fail when a required table is missing."""
+        """Find the tables under `root` (no table is required: each metric says which it
+        needs); fail when there is none at all."""
         sources = find_sources(root)
         for table, name in config.tables.items():
             sources[table] = _named_source(root, table, name)
-        for table in REQUIRED_TABLES:
-            if table not in sources:
-                raise fatal(
-                    "missing_table", table=table, file=str(root), hint=_table_hint(root, table)
-                )
+        for table, rules in config.table_rules.items():
+            if rules.sql and not rules.file:
+                sources[table] = _sql_source(root, table)
+        if not sources:
+            raise _no_tables(root)
         data = cls(root=root, config=config, sources=sources)
         if progress is not None:
             data.progress = progress
@@ -110,14 +130,16 @@ class Dataset:
             with self.progress(f"Reading {source.label}"):
                 schema = SCHEMAS[name]
                 usecols = None
-                if schema.known_columns_only:
+                if schema.known_columns_only and not _has_sql(self.config, name):
                     usecols = schema.header_names(self.config.columns.get(name, {}))
                 checked = self._checked(name, source, usecols, customer_ids)
         except InputError as exc:
-            # An optional table that cannot be read makes its metrics unavailable, not the report.
-            if name in REQUIRED_TABLES:
+            # A table that cannot be read makes its metrics unavailable, not the report; a
+            # csm.toml mapping that cannot run is the user's to fix first.
+            if exc.issue.code == "bad_config":
                 raise
             self.unusable[name] = exc.message
+            self.errors[name] = exc
             self.issues.append(exc.issue)
             return None
         self._frames[name] = checked.frame
@@ -134,17 +156,27 @@ class Dataset:
         from csmetrics_cli.contracts import cache
 
         entry = None
-        if self.use_cache:
+        rules = self.config.table_rules.get(name)
+        if self.use_cache and not (rules and rules.sql):  # sql reads files the key does not know
             customers = self.sources.get("customers") if customer_ids is not None else None
             entry = cache.key(source, self.config, usecols, customers)
             hit = cache.load(entry)
             if hit is not None:
                 return hit
-        raw = read_table(source, encoding=self.config.encoding, usecols=usecols)
+        if rules is not None and needs_own_reader(rules):
+            raw = read_with_rules(source, rules, self.root, self.config)
+        else:
+            raw = read_table(source, encoding=self.config.encoding, usecols=usecols)
         checked = check_table(raw, self.config, customer_ids)
         if entry is not None:
             cache.store(entry, checked)
         return checked
+
+    def check_usable(self) -> None:
+        """Raise the first table's error when every table read so far was unusable: then the
+        command has nothing to show, and the fix is in that table (exit 1)."""
+        if self.errors and not self.reports:
+            raise next(iter(self.errors.values()))
 
     def has(self, name: str, column: str | None = None) -> bool:
         """True when the table exists (and has the column with at least one value)."""

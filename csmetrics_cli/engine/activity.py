@@ -47,8 +47,8 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
 def segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
     """Per customer of ctx.customers(): 0 for no segment, else 1 + its position in the grid."""
     seg = ctx.segments()
-    if seg is None:
-        return np.zeros(len(ctx.customers()), dtype=np.int64), 0
+    if seg is None:  # no --by, or a --by of other tables' rows: the grid's rows stay empty
+        return np.zeros(len(ctx.customers()), dtype=np.int64), len(ctx.segment_values())
     labels = ctx.segment_values()
     codes = pd.Categorical(seg.to_numpy(), categories=labels).codes.astype(np.int64) + 1
     return codes, len(labels)

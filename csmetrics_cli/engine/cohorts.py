@@ -24,8 +24,10 @@ def last_day(ctx: Context) -> np.datetime64:
 def cohort(ctx: Context) -> pd.DataFrame:
     """Per customer: `start` (created_at, else first paying day) and the period it falls in."""
     customers = ctx.customers()
-    subs = subscriptions(ctx)
-    start = pd.Series(first_paying_day(subs, customers), index=customers)
+    subs = subscriptions(ctx) if ctx.data.has("subscriptions") else None
+    paying = first_paying_day(subs, customers) if subs is not None else np.full(
+        len(customers), np.datetime64("NaT"), dtype="datetime64[D]")  # fmt: skip
+    start = pd.Series(paying, index=customers)
     table = ctx.data.table("customers")
     if table is not None and "created_at" in table.columns:
         created = table.set_index("customer_id")["created_at"].reindex(customers)

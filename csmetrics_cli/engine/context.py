@@ -16,11 +16,15 @@ import pandas as pd
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.definitions import Definitions
 from csmetrics_cli.engine.cache import per_dataset
 from csmetrics_cli.periods import Period
 
 T = TypeVar("T")
+# Tables whose metrics split by the tables' own columns (--by channel for FCR, touchpoint for
+# NPS): their functions aggregate with `table=`. Other metrics split by customer columns only.
+ROW_SEGMENT_TABLES = ("tickets", "surveys")
 BLANK_SEGMENT = "(blank)"
 UNKNOWN_SEGMENT = "(unknown customer)"  # rows whose customer_id the customers table lacks
 ALL = "\x00all"  # internal segment key of the all-customers row; None in every output
@@ -75,12 +79,27 @@ class Context:
         return labels.where(ok, None)
 
     def customers(self) -> pd.Index:
-        """Every customer id known: the customers table plus those in subscriptions."""
+        """Every customer id known: the customers table plus those in subscriptions; with
+        neither, the distinct customer_ids of the tables present (SPEC section 1)."""
         return _known_customers(self)
 
     def segments(self) -> pd.Series | None:
-        """customer_id -> segment label for --by (None without --by)."""
-        return None if self.segment_by is None else _segment_labels(self)
+        """customer_id -> segment label for --by (None without --by, or when --by is a
+        column of other tables' rows: then rows name their own segment, see row_tables)."""
+        if self.segment_by is None or self.row_tables():
+            return None
+        return _segment_labels(self)
+
+    def row_tables(self) -> tuple[str, ...]:
+        """The tables whose rows carry the --by column, when it is not a customer column."""
+        if self.segment_by is None:
+            return ()
+        return segment_sources(self.data).get(self.segment_by, ())
+
+    def splits(self, tables: set[str]) -> bool:
+        """True when a metric reading `tables` can split by --by."""
+        rows = self.row_tables()
+        return not rows or bool(tables & set(rows))
 
     def _build_segments(self) -> pd.Series:
         by = self.segment_by
@@ -97,14 +116,23 @@ class Context:
         return seg.where(seg.notna(), BLANK_SEGMENT).astype(str)
 
     def segment_values(self) -> list[str]:
+        if self.row_tables():
+            return _row_segment_values(self)
         seg = self.segments()
         return [] if seg is None else sorted(seg.unique())
+
+    def _row_labels(self, rows: pd.DataFrame) -> pd.Series:
+        """Each row's own --by value (blank = BLANK_SEGMENT)."""
+        by = self.segment_by
+        assert by is not None
+        values = rows[by].astype("object")
+        return values.where(values.notna(), BLANK_SEGMENT).astype(str)
 
     def segment_of(self, customer_ids: pd.Series) -> pd.Series:
         """Segment label per row: UNKNOWN_SEGMENT for a customer the customers table lacks,
         NA for rows with no customer (they count in the overall figures only)."""
         seg = self.segments()
-        if seg is None:
+        if seg is None:  # no --by, or a --by of rows: customers carry no segment
             return pd.Series(None, index=customer_ids.index, dtype="object")
         labels = customer_ids.map(seg)
         return labels.where(labels.notna() | customer_ids.isna(), UNKNOWN_SEGMENT)
@@ -115,14 +143,21 @@ class Context:
         return pd.MultiIndex.from_product([self.labels, segments], names=KEYS)
 
     def aggregate(
-        self, rows: pd.DataFrame, aggs: dict[str, tuple[str, str]], fill: float | None = 0.0
+        self,
+        rows: pd.DataFrame,
+        aggs: dict[str, tuple[str, str]],
+        fill: float | None = 0.0,
+        table: str | None = None,
     ) -> pd.DataFrame:
         """Group rows (with 'period', and 'customer_id' or 'segment') overall and per segment.
 
         `aggs` is name -> (column, pandas reduction); the result is on the full grid. Rows
-        without a customer (or segment) count in the overall figures only.
+        without a customer (or segment) count in the overall figures only. Rows of `table`
+        split by their own --by column when it is one of that table's.
         """
         rows = rows[rows["period"].notna()]
+        if table is not None and table in self.row_tables() and self.segment_by in rows:
+            rows = rows.assign(segment=self._row_labels(rows))
         overall = rows.groupby("period").agg(**aggs)  # type: ignore[call-overload]
         overall.index = pd.MultiIndex.from_arrays([overall.index, [ALL] * len(overall)], names=KEYS)
         parts = [overall]
@@ -145,13 +180,56 @@ def rolling(period: Period, days: int) -> Period:
 
 @per_dataset
 def _known_customers(ctx: Context) -> pd.Index:
-    ids = [ctx.data.table("subscriptions")["customer_id"]]  # type: ignore[index]
-    customers = ctx.data.table("customers")
-    if customers is not None:
-        ids.insert(0, customers["customer_id"])
+    tables = [ctx.data.table(name) for name in ("customers", "subscriptions")]
+    if all(t is None for t in tables):
+        tables = [ctx.data.table(name) for name in ctx.data.sources
+                  if SCHEMAS[name].refers_to_customers]  # fmt: skip
+    ids = [t["customer_id"].dropna() for t in tables if t is not None and "customer_id" in t]
+    if not ids:
+        return pd.Index([], dtype="str", name="customer_id")
     return pd.Index(pd.concat(ids).unique(), name="customer_id")
 
 
 @per_dataset
 def _segment_labels(ctx: Context) -> pd.Series:
     return ctx._build_segments()
+
+
+@per_dataset
+def _row_segment_values(ctx: Context) -> list[str]:
+    labels: set[str] = set()
+    for table in ctx.row_tables():
+        frame = ctx.data.table(table)
+        if frame is not None:
+            labels |= set(ctx._row_labels(frame).unique())
+    return sorted(labels)
+
+
+def segment_sources(data: Dataset) -> dict[str, tuple[str, ...]]:
+    """Every column --by accepts -> () for a customer column (an extra column of customers,
+    or plan, status or an extra column of the latest subscription), else the tables whose
+    rows carry it (text columns of tickets and surveys: channel, priority, touchpoint...).
+    A customer column wins over a row column of the same name."""
+    key = (segment_sources,)
+    if key in data.cache:
+        return data.cache[key]  # type: ignore[return-value]
+    out: dict[str, tuple[str, ...]] = {}
+    customers = data.table("customers") if "customers" in data.sources else None
+    if customers is not None:
+        canonical = set(SCHEMAS["customers"].column_names)
+        out |= {c: () for c in customers.columns if c not in canonical}
+    subs = data.table("subscriptions") if "subscriptions" in data.sources else None
+    if subs is not None:
+        canonical = set(SCHEMAS["subscriptions"].column_names) - {"plan", "status"}
+        out |= {c: () for c in subs.columns if c not in canonical and c not in out}
+    for table in ROW_SEGMENT_TABLES:
+        frame = data.table(table) if table in data.sources else None
+        if frame is None:
+            continue
+        schema = SCHEMAS[table]
+        typed = {c.name for c in schema.columns if c.kind != "text" or c.choices}
+        for column in frame.columns:
+            if column not in typed and out.get(column) != ():
+                out[column] = (*out.get(column, ()), table)
+    data.cache[key] = out
+    return out

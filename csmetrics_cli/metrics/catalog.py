@@ -12,8 +12,11 @@ from csmetrics_cli.metrics.spec import FAMILIES, INTERVALS, UNITS, Kind, MetricS
 M, R, D = Kind.measure, Kind.ratio, Kind.derived
 SUBS = ("subscriptions",)
 SURVEYS = ("surveys",)
+# A cohort is the customers created (else first paying) in the period: "a or b" needs either.
+COHORT = "subscriptions or customers.created_at"
 # Outcomes need completion dates: a column blank everywhere was not exported, not "none done".
-ONBOARDING = ("onboarding.completed_at",)
+ONBOARDING = ("onboarding.completed_at", COHORT)
+COSTS = ("costs", "subscriptions")  # costs per customer acquired, retained, paying
 REVENUE = ref("engine.movements:measures")
 HEALTH = ref("health:counts")
 NPS = ref("satisfaction:nps_counts")
@@ -172,23 +175,23 @@ CATALOG: tuple[MetricSpec, ...] = (
                depends=("customer_lifetime_months",), better="up"),
     MetricSpec(id="cac", name="Customer acquisition cost", family="revenue", unit="currency",
                formula="acquisition costs dated in the period / acquired_customers",
-               inputs=("costs",), kind=R,
+               inputs=COSTS, kind=R,
                compute=ref("revenue:cost_ratio", "acquisition", "acquired_customers",
                            "no customers acquired in the period"),
                numerator="acquisition costs", denominator="acquired_customers", better="down"),
     MetricSpec(id="customer_retention_cost", name="Customer retention cost", family="revenue",
                unit="currency", formula="retention costs dated in the period / customers paying"
-               " at both snapshots", inputs=("costs",), kind=R,
+               " at both snapshots", inputs=COSTS, kind=R,
                compute=ref("revenue:cost_ratio", "retention", "retained_customers",
                            "no customers retained in the period"),
                numerator="retention costs", denominator="retained_customers", better="down"),
     MetricSpec(id="retention_cost_per_customer", name="Retention cost per customer",
                family="revenue", unit="currency",
-               formula="retention costs dated in the period / customers_end", inputs=("costs",),
+               formula="retention costs dated in the period / customers_end", inputs=COSTS,
                kind=R, compute=ref("revenue:cost_ratio", "retention", "customers_end", NO_END),
                numerator="retention costs", denominator="customers_end", better="down"),
     MetricSpec(id="ltv_to_cac", name="LTV to CAC", family="revenue", unit="ratio",
-               formula="clv / cac", inputs=("costs",), kind=D, compute=ref("revenue:ltv_to_cac"),
+               formula="clv / cac", inputs=COSTS, kind=D, compute=ref("revenue:ltv_to_cac"),
                depends=("clv", "cac"), better="up"),
     # onboarding, adoption and usage
     MetricSpec(id="onboarding_completion_rate", name="Onboarding completion rate",
@@ -210,26 +213,26 @@ CATALOG: tuple[MetricSpec, ...] = (
     MetricSpec(id="onboarding_feature_activation", name="Onboarding feature activation",
                family="engagement", unit="features", formula="mean distinct features a cohort"
                " customer used in its first feature_window_days (30) days",
-               inputs=("events.feature", "events.customer_id"), kind=M,
+               inputs=("events.feature", "events.customer_id", COHORT), kind=M,
                compute=ref("engagement:feature_activation"), better="up"),
     MetricSpec(id="onboarding_completer_retention", name="Onboarding completer retention",
                family="engagement", unit="%", formula="onboarding completers in the cohort paying"
                " retention_days (90) after created_at / completers whose retention day is on or"
-               " before the last day in the data x 100", inputs=ONBOARDING, kind=R,
+               " before the last day in the data x 100", inputs=(*ONBOARDING, *SUBS), kind=R,
                compute=ref("engagement:onboarding_retention", True), numerator="paying",
                denominator="completers", better="up",
                interval="wilson"),
     MetricSpec(id="onboarding_noncompleter_retention", name="Onboarding non-completer retention",
                family="engagement", unit="%", formula="onboarding non-completers in the cohort"
                " paying retention_days (90) after created_at / non-completers whose retention"
-               " day is on or before the last day in the data x 100", inputs=ONBOARDING,
+               " day is on or before the last day in the data x 100", inputs=(*ONBOARDING, *SUBS),
                kind=R, compute=ref("engagement:onboarding_retention", False),
                numerator="paying", denominator="non-completers", better="up",
                interval="wilson"),
     MetricSpec(id="trial_conversion_rate", name="Trial conversion rate", family="engagement",
                unit="%", formula="customers whose trial_start is in the period and who became"
                " paying on or after trial_start / customers whose trial_start is in the period"
-               " x 100", inputs=("customers.trial_start",), kind=R,
+               " x 100", inputs=("customers.trial_start", *SUBS), kind=R,
                compute=ref("engagement:trial_conversion"), numerator="converted",
                denominator="trials", better="up",
                interval="wilson"),
@@ -237,18 +240,18 @@ CATALOG: tuple[MetricSpec, ...] = (
     # inside the compute function.
     MetricSpec(id="activation_rate", name="Activation rate", family="engagement", unit="%",
                formula="cohort customers with activated_at (or a first activation_event event,"
-               " when configured) / cohort customers x 100", inputs=(), kind=R,
+               " when configured) / cohort customers x 100", inputs=(COHORT,), kind=R,
                compute=ref("engagement:activation_rate"), numerator="activated",
                denominator="cohort", better="up",
                interval="wilson"),
     MetricSpec(id="time_to_value_days", name="Time to value", family="engagement", unit="days",
                formula="median days from created_at to activation over activated cohort"
-               " customers (mean and p90 in the note)", inputs=(), kind=M,
+               " customers (mean and p90 in the note)", inputs=(COHORT,), kind=M,
                compute=ref("engagement:time_to_value"), better="down"),
     MetricSpec(id="feature_adoption_rate", name="Feature adoption rate", family="engagement",
                unit="%", formula="per feature: customers paying at the end snapshot with an"
                " event of the feature in the period / customers_end x 100",
-               inputs=("events.feature", "events.customer_id"), kind=R,
+               inputs=("events.feature", "events.customer_id", *SUBS), kind=R,
                compute=ref("engagement:feature_adoption"), numerator="users of the feature",
                denominator="customers_end", itemised=True, better="up",
                interval="wilson"),

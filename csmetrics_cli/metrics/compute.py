@@ -54,16 +54,28 @@ def _evaluate(ctx: Context, spec: MetricSpec) -> pd.DataFrame:
     return measure(source[spec.measure])
 
 
-def missing_inputs(ctx: Context, spec: MetricSpec) -> str | None:
-    """Why the metric cannot be computed from this data, or None when it can."""
-    for need in spec.inputs:
-        table, _, column = need.partition(".")
-        if not ctx.data.has(table):
-            why = ctx.data.unusable.get(table)
-            return f"needs the {table} table ({why})" if why else f"needs the {table} table"
-        if column and not ctx.data.has(table, column):
-            return f"needs column {table}.{column}, which is missing or empty"
+def _lacks(ctx: Context, need: str) -> str | None:
+    """Why one input ("table" or "table.column") is not there, or None when it is."""
+    table, _, column = need.partition(".")
+    if not ctx.data.has(table):
+        why = ctx.data.unusable.get(table)
+        return f"needs the {table} table ({why})" if why else f"needs the {table} table"
+    if column and not ctx.data.has(table, column):
+        return f"needs column {table}.{column}, which is missing or empty"
     return None
+
+
+def missing_inputs(ctx: Context, spec: MetricSpec) -> str | None:
+    """Why the metric cannot be computed from this data, or None when it can; an input
+    "a or b" is met by either (a cohort comes from subscriptions or customers.created_at)."""
+    reasons = []
+    for need in spec.inputs:  # every input is looked at, so the tables present are read
+        options = need.split(" or ")
+        found = [_lacks(ctx, option) for option in options]
+        if all(found):
+            names = [f"the {o} table" if "." not in o else f"column {o}" for o in options]
+            reasons.append(found[0] if len(options) == 1 else f"needs {' or '.join(names)}")
+    return reasons[0] if reasons else None
 
 
 @per_context
@@ -72,7 +84,24 @@ def value_of(ctx: Context, metric_id: str) -> pd.DataFrame:
     inputs are missing; derived metrics read the metrics they depend on through this."""
     spec = BY_ID[metric_id]
     why = missing_inputs(ctx, spec)
-    return null_result(ctx, why) if why else _evaluate(ctx, spec)
+    if why:
+        return null_result(ctx, why)
+    out = _evaluate(ctx, spec)
+    tables = {option.partition(".")[0] for need in spec.inputs for option in need.split(" or ")}
+    return out if ctx.splits(tables) else _unsplit(ctx, out)
+
+
+def _unsplit(ctx: Context, out: pd.DataFrame) -> pd.DataFrame:
+    """The overall rows as computed; each segment row null with a note: the metric's rows
+    do not carry the --by column (it is a column of another table)."""
+    segment = out.index.get_level_values("segment") != ALL
+    out = out.copy()
+    for column in ("value", "numerator", "denominator"):
+        if column in out:
+            out.loc[segment, column] = float("nan")
+    where = " and ".join(ctx.row_tables())
+    out.loc[segment, "note"] = f"cannot split by {ctx.segment_by}: a column of {where} only"
+    return out
 
 
 Draws = dict[tuple[str, str], tuple[int, np.ndarray]]

@@ -90,6 +90,7 @@ def nps_counts(ctx: Context) -> pd.DataFrame:
             "detractors": ("detractor", "sum"),
             "rescaled": ("rescaled", "sum"),
         },
+        table="surveys",
     )
     m["net_promoters"] = m["promoters"] - m["detractors"]
     m["note"] = _rescaled_note(m["rescaled"], "0-10")
@@ -124,7 +125,9 @@ def csat(ctx: Context) -> pd.DataFrame:
         else np.ceil(0.8 * rows["scale_max"])
     )
     rows = rows.assign(satisfied=rows["score"] >= threshold)
-    m = ctx.aggregate(rows, {"n": ("score", "count"), "satisfied": ("satisfied", "sum")})
+    m = ctx.aggregate(
+        rows, {"n": ("score", "count"), "satisfied": ("satisfied", "sum")}, table="surveys"
+    )
     out = ratio(m["satisfied"], m["n"], zero_note=_no("csat"))
     if configured is not None:
         rule = pd.Series(
@@ -147,6 +150,7 @@ def ces(ctx: Context) -> pd.DataFrame:
     m = ctx.aggregate(
         rows,
         {"total": ("score7", "sum"), "n": ("score7", "count"), "rescaled": ("rescaled", "sum")},
+        table="surveys",
     )
     out = ratio(m["total"], m["n"], scale=1.0, zero_note=_no("ces"))
     note = _rescaled_note(m["rescaled"], "1-7")
@@ -195,6 +199,7 @@ def fcr(ctx: Context) -> pd.DataFrame:
             "derived": ("derived", "sum"),
             "decided": ("decided", "sum"),
         },
+        table="tickets",
     )
     out = ratio(m["fcr"], m["n"], zero_note="no tickets created in the period")
     undecided = (m["n"] > 0) & (m["decided"] == 0)
