@@ -357,12 +357,19 @@ _MAX_RECORD_BYTES = 1 << 25
 
 
 def _line_ends(data: bytes) -> bytes:
-    """LF line ends: CRLF becomes LF, and old-Mac CR ends become LF when no LF exists."""
+    """LF line ends: CRLF becomes LF, and old-Mac CR ends become LF when no LF exists.
+
+    A CR left inside a line is text, which DuckDB's strict mode refuses: it travels as NUL
+    (never in a text file: those are refused) and is put back in the values read.
+    """
     if b"\r" not in data:
         return data
     if b"\n" not in data:
         return data.replace(b"\r", b"\n")
-    return data.replace(b"\r\n", b"\n")
+    return data.replace(b"\r\n", b"\n").replace(b"\r", _CR_STANDIN)
+
+
+_CR_STANDIN = b"\0"
 
 
 @dataclass(frozen=True)
@@ -393,7 +400,7 @@ def _header_line(data: bytes, lines: _Lines, delimiter: str) -> int | None:
     """The first line holding anything but blanks, quotes and delimiters (None: no such line)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     solid = np.ones(256, dtype=bool)
-    solid[[_NEWLINE, ord('"'), ord(" "), ord("\t"), ord(delimiter)]] = False
+    solid[[_NEWLINE, 0, ord('"'), ord(" "), ord("\t"), ord(delimiter)]] = False
     found = np.flatnonzero(solid[buf[: 1 << 20]]) if len(buf) else np.zeros(0, np.int64)
     if not len(found):
         found = np.flatnonzero(solid[buf])
@@ -406,7 +413,7 @@ def _header_cells(data: bytes, lines: _Lines, line: int, delimiter: str) -> list
     """The header line's fields (the header is one line), quotes removed as CSV does."""
     start = int(lines.starts[line - 1])
     stop = int(lines.starts[line]) - 1 if line < len(lines.starts) else lines.size
-    text = data[start:stop].decode("utf-8")
+    text = data[start:stop].decode("utf-8").replace("\0", "\r")
     try:
         return next(csv.reader([text], delimiter=delimiter, strict=False))
     except csv.Error:
@@ -436,7 +443,9 @@ def _read_text(
     if header is None:
         raise fatal("empty_file", table=source.table, file=source.label)
     columns = _columns(_header_cells(data, lines, header, delimiter), source, wanted)
-    # DuckDB reads the file itself when csm did not have to change a byte of it.
+    # DuckDB reads the file itself when csm did not have to change a byte of it. A gzip
+    # file is decompressed here anyway (to check its text): DuckDB then reads the plain
+    # text from a temporary file, in parallel, which beats decompressing it a second time.
     direct = source.path if data is raw and not compressed else None
     split = _Splitter(data, lines, delimiter, columns, source, direct)
     arrays, rows, issues = split.run(header)
@@ -479,6 +488,8 @@ class _Splitter:
         self.columns, self.source, self.direct = columns, source, direct
         self.width = len(columns.names)
         self.quoted = b'"' in data
+        self.carriage = _CR_STANDIN in data
+        self.ascii_only = data.isascii()
 
     def run(self, header: int) -> tuple[list[pa.Array | pa.ChunkedArray], np.ndarray, list[Issue]]:
         """Every kept record's cells (by kept column), line numbers, and malformed lines."""
@@ -491,7 +502,7 @@ class _Splitter:
                 segment = self._read(start, Path(folder))
                 table, lines, bad, cut = self._number(segment, start)
                 keep = lines > header
-                pieces.append(table.filter(pa.array(keep)))
+                pieces.append(table if keep.all() else table.filter(pa.array(keep)))
                 rows.append(lines[keep])
                 issues += [(line, text) for line, text in bad if line > header]
                 if cut is None:
@@ -500,8 +511,16 @@ class _Splitter:
                     issues.append(cut)
                 start = cut[0] + 1
         combined = pa.concat_tables(pieces)
+        arrays = [self._cells(combined.column(f"c{i}")) for i in self.columns.keep]
+        lines = np.concatenate(rows)
+        # A record is blank when every cell is: its unread cells are judged by DuckDB.
         blank = combined.column("__blank").to_numpy(zero_copy_only=False).astype(bool)
-        combined = combined.filter(pa.array(~blank))
+        if blank.any() and all(a.null_count for a in arrays):
+            for values in arrays:
+                blank &= pc.is_null(values).to_numpy(zero_copy_only=False)
+            if blank.any():
+                keep = pa.array(~blank)
+                arrays, lines = [a.filter(keep) for a in arrays], lines[~blank]
         found = [
             make_issue(
                 "malformed_row",
@@ -512,11 +531,13 @@ class _Splitter:
             )
             for line, detail in sorted(issues)
         ]
-        arrays = [
-            _clean(combined.column(f"c{i}"), ascii_only=self.data.isascii())
-            for i in self.columns.keep
-        ]
-        return arrays, np.concatenate(rows)[~blank], found
+        return arrays, lines, found
+
+    def _cells(self, values: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        """One column's cells: CRs put back, trimmed, blanks missing."""
+        if self.carriage:
+            values = pc.replace_substring(values, "\0", "\r")
+        return _clean(values, ascii_only=self.ascii_only)
 
     def _source_file(self, start: int, folder: Path) -> Path:
         """A file DuckDB can read holding the text from line `start` on."""
@@ -541,7 +562,9 @@ class _Splitter:
             f"ignore_errors=true, store_rejects=true, rejects_limit=0, "
             f"max_line_size={_MAX_RECORD_BYTES}, columns={{{types}}})"
         )
-        every = ", ".join(f"coalesce({n}, '')" for n in names)
+        unread = [n for i, n in enumerate(names) if i not in set(self.columns.keep)]
+        every = ", ".join(f"coalesce({n}, '')" for n in unread)
+        blank = f"regexp_full_match(concat({every}), '[\\s\\x00]*')" if unread else "true"
         if self.quoted:
             # Line breaks followed by text: how many non-blank lines a record covers.
             spans = [f"coalesce(len(regexp_extract_all({n}, '\\n([^\\n]|$)')), 0)" for n in names]
@@ -554,10 +577,7 @@ class _Splitter:
         else:
             measures = "1 AS __span, 1 AS __lines, 0 AS __chars"
         kept = "".join(f"c{i}, " for i in self.columns.keep)
-        query = (
-            f"SELECT {kept}{measures}, regexp_full_match(concat({every}), '\\s*') AS __blank "
-            f"FROM {reader}"
-        )
+        query = f"SELECT {kept}{measures}, {blank} AS __blank FROM {reader}"
         con = connect()
         try:
             table = con.sql(query).to_arrow_table()
@@ -646,7 +666,7 @@ class _Splitter:
 
     def _blank_text(self, text: str) -> bool:
         """True when a rejected record holds nothing but blanks, quotes and delimiters."""
-        return not text.replace(self.delimiter, "").replace('"', "").strip()
+        return not text.replace(self.delimiter, "").replace('"', "").replace("\0", "").strip()
 
 
 def _runaway_detail(closed: bool, lines: int, chars: int) -> str:
