@@ -1,5 +1,10 @@
 """Read one table into a frame of strings: CSV/TSV/TXT (plain or gzipped), XLSX and Parquet.
 
+Text files are split by the embedded engine (DuckDB); csm itself handles what DuckDB
+cannot do exactly the way users rely on: bytes (gzip by signature, binary refusal,
+encodings transcoded to UTF-8), the delimiter and decimal sniffing, the header, the true
+line number of every record and the recovery from a quote that is never closed.
+
 Every reader hands back the same shape (`RawTable`): all cells as strings with surrounding
 whitespace removed, blank cells missing, the header names as written in the file (BOM and
 surrounding whitespace stripped), and for each record the row number a user sees.
@@ -19,20 +24,25 @@ Decisions, so that nothing is guessed silently:
   an explicit encoding the NUL check applies to the decoded text, so UTF-16 without a BOM
   reads with `encoding="utf-16-le"` (the NUL message's hint says so).
 - Delimiter: sniffed among `,` `;` tab `|` from the first lines (`.tsv` is always tab).
-- Quotes follow the usual CSV rule: a quote opens a quoted value only at the start of a
-  field; inside one, `""` is a literal quote and a lone quote closes it. A quote inside an
-  unquoted value (`12" screen`) is kept as text.
-- Files over 1 MB whose records are all one line are split by pyarrow's multi-threaded
-  reader; anything else (multi-line values, unclosed quotes) by a vectorised scan with the
-  same rules. They agree except on a line whose quoting is broken by a quote opening a
-  field inside an already quoted value: pyarrow closes the value there and keeps the line,
-  the scan reports it.
+- Records are split by DuckDB's CSV reader (`io/duck.py`), with the delimiter, `"` as quote
+  and as escape, no header and every column as text set explicitly (nothing auto-detected),
+  strict CSV rules, and rejected records kept (`store_rejects`). A quote opens a quoted
+  value only at the start of a field; inside one, `""` is a literal quote. A quote inside
+  an unquoted value (`12" screen`) is text. Text after a closing quote (`"Bo"x`) makes the
+  line malformed. CRLF line ends (also inside quoted values) become LF; a CR inside a line
+  is text.
+- The header is the first line holding anything but blanks, quotes and delimiters; it is
+  one line (csv module). Its cell count is the width every record must have.
+- Line numbers are counted, not parsed: records cover the non-blank lines in order; a kept
+  record covers one line plus one per line break followed by text in its values (counted
+  by the engine), a rejected one is placed by the byte offset DuckDB reports.
 - A line with the wrong number of fields is excluded and reported (`malformed_row`, with its
   line number). A quote that is never closed would swallow the lines after it: its line is
-  reported instead and reading resumes on the next line, so no line vanishes. A quote is
-  taken as never closed when its record spans lines but does not fit the header, when its
-  value runs to the end of the file, or when its value would span more than
-  `MAX_QUOTED_LINES` lines or `MAX_QUOTED_CHARS` characters (no plausible cell does).
+  reported instead and DuckDB reads again from the next line, so no line vanishes. A quote
+  is taken as never closed when its record spans lines but does not fit the header, when
+  it is left open to the end of the file, or when a value would span more than
+  `MAX_QUOTED_LINES` lines or hold more than `MAX_QUOTED_CHARS` characters (no plausible
+  cell does). Each such quote costs one more read of the rest of the file.
 - Duplicate header names (compared as `normalise_header` keys): the first keeps its name,
   later ones become `name_2`, `name_3`... with a `duplicate_column` issue. A blank header
   cell becomes `column_<position>`, and is dropped when its column holds no value at all.
@@ -461,6 +471,8 @@ class _Segment:
     reject_type: list[str]
     reject_text: list[str]
     reject_found: np.ndarray
+    # DuckDB's `line`: the record's place counting records and blank lines between them.
+    reject_slot: np.ndarray
 
 
 class _Splitter:
@@ -501,9 +513,10 @@ class _Splitter:
             while start <= len(self.lines.starts):
                 segment = self._read(start, Path(folder))
                 table, lines, bad, cut = self._number(segment, start)
-                keep = lines > header
-                pieces.append(table if keep.all() else table.filter(pa.array(keep)))
-                rows.append(lines[keep])
+                # Records come in file order: those up to the header are a prefix.
+                skip = _first(lines > header)
+                pieces.append(table.slice(skip))
+                rows.append(lines[skip:])
                 issues += [(line, text) for line, text in bad if line > header]
                 if cut is None:
                     break
@@ -572,21 +585,21 @@ class _Splitter:
             sizes = [f"coalesce(len({n}), 0)" for n in names]
             measures = (
                 f"1 + {' + '.join(spans)} AS __span, 1 + greatest({', '.join(breaks)}) AS __lines, "
-                f"greatest({', '.join(sizes)}) AS __chars"
+                f"{' + '.join(breaks)} AS __breaks, greatest({', '.join(sizes)}) AS __chars"
             )
         else:
-            measures = "1 AS __span, 1 AS __lines, 0 AS __chars"
+            measures = "1 AS __span, 1 AS __lines, 0 AS __breaks, 0 AS __chars"
         kept = "".join(f"c{i}, " for i in self.columns.keep)
         query = f"SELECT {kept}{measures}, {blank} AS __blank FROM {reader}"
         con = connect()
         try:
             table = con.sql(query).to_arrow_table()
             rejects = con.sql(
-                "SELECT line_byte_position, any_value(error_type) AS kind, "
+                "SELECT min(line_byte_position), any_value(error_type) AS kind, "
                 "any_value(csv_line) AS text, "
                 "min(CASE WHEN error_type = 'MISSING COLUMNS' THEN column_idx END) AS missing, "
-                "count(*) FILTER (WHERE error_type = 'TOO MANY COLUMNS') AS extra "
-                "FROM reject_errors GROUP BY line_byte_position ORDER BY line_byte_position"
+                "count(*) FILTER (WHERE error_type = 'TOO MANY COLUMNS') AS extra, line "
+                "FROM reject_errors GROUP BY line ORDER BY line"
             ).fetchall()
         except Exception as exc:  # duckdb raises its own error types for files it cannot parse
             raise fatal("unreadable_file", file=self.source.label, detail=str(exc)) from exc
@@ -606,6 +619,7 @@ class _Splitter:
             reject_type=[str(r[1]) for r in rejects],
             reject_text=[t.lstrip("\n") for t in text],
             reject_found=found,
+            reject_slot=np.array([r[5] for r in rejects], dtype=np.int64),
         )
 
     def _number(
@@ -615,26 +629,102 @@ class _Splitter:
 
         Records after the first runaway are dropped: the next segment reads them again.
         """
-        filled = self.lines.filled[self.lines.filled >= start]
-        rejected = segment.reject_start
-        free = filled[~np.isin(filled, rejected)]
         span = segment.table.column("__span").to_numpy(zero_copy_only=False).astype(np.int64)
-        first = np.cumsum(span) - span
-        # Past a runaway record the count is meaningless; those records are read again.
-        lines = free[np.minimum(first, len(free) - 1)] if len(free) else 0 * first
-        cut = self._runaway(segment, lines)
-        if cut is None and len(first) and first[-1] >= len(free):
-            raise fatal(
-                "unreadable_file", file=self.source.label,
-                detail="csm could not number its lines (please report this file's layout)",
+        breaks = segment.table.column("__breaks").to_numpy(zero_copy_only=False)
+        # Blank lines inside each record's quoted values (they are not slots of their own).
+        inner = np.concatenate([[0], np.cumsum(1 + breaks.astype(np.int64) - span)])
+        lines = self._place(span, segment.reject_start, start)
+        wrong = self._misplaced(segment, lines, inner, start)
+        forced = None
+        if wrong is not None:
+            # DuckDB's byte offset was off: place the record by its slot, cut there.
+            good = segment.reject_start[:wrong]
+            lines = self._place(span, good, start)
+            line = self._by_slot(segment.reject_slot[wrong], wrong, lines, span, breaks, inner,
+                                 good, start)  # fmt: skip
+            kind = segment.reject_type[wrong]
+            detail = _reject_detail(segment, wrong, self.width)
+            forced = (line, "unclosed quote" if kind == "UNQUOTED VALUE" else detail)
+            segment = _Segment(
+                segment.table, good, segment.reject_type[:wrong], segment.reject_text[:wrong],
+                segment.reject_found[:wrong], segment.reject_slot[:wrong],
             )  # fmt: skip
-        keep = lines < cut[0] if cut is not None else np.ones(len(lines), dtype=bool)
+        rejected = segment.reject_start
+        cut = self._runaway(segment, lines)
+        if forced is not None and (cut is None or forced < cut):
+            cut = forced
+        filled = int(np.count_nonzero(self.lines.filled >= start))
+        if cut is None and int(np.sum(span)) + len(rejected) != filled:
+            # The records do not cover the lines exactly: a reject swallowed lines that
+            # DuckDB did not say. Cut at the first reject; the lines after it are read again.
+            if not len(rejected):
+                raise fatal(
+                    "unreadable_file", file=self.source.label,
+                    detail="csm could not number its lines (please report this file's layout)",
+                )  # fmt: skip
+            kind = segment.reject_type[0]
+            detail = _reject_detail(segment, 0, self.width)
+            cut = (int(rejected[0]), "unclosed quote" if kind == "UNQUOTED VALUE" else detail)
+        # Records come in file order, so the ones before the cut are a prefix.
+        kept = len(lines) if cut is None else _first(lines >= cut[0])
         bad = [
             (int(line), _reject_detail(segment, k, self.width))
             for k, line in enumerate(rejected)
             if (cut is None or line < cut[0]) and not self._blank_text(segment.reject_text[k])
         ]
-        return segment.table.filter(pa.array(keep)), lines[keep], bad, cut
+        return segment.table.slice(0, kept), lines[:kept], bad, cut
+
+    def _place(self, span: np.ndarray, rejected: np.ndarray, start: int) -> np.ndarray:
+        """Kept records' first lines: they fill the non-blank lines rejects leave, in order."""
+        filled = self.lines.filled[self.lines.filled >= start]
+        free = filled[~np.isin(filled, rejected)]
+        first = np.cumsum(span) - span
+        # Past a runaway record the count is meaningless; those records are read again.
+        return free[np.minimum(first, len(free) - 1)] if len(free) else 0 * first
+
+    def _blank_before(self, start: int, line: np.ndarray) -> np.ndarray:
+        """How many blank lines lie in [start, line)."""
+        filled = self.lines.filled
+        return (line - start) - (np.searchsorted(filled, line) - np.searchsorted(filled, start))
+
+    def _misplaced(
+        self, segment: _Segment, lines: np.ndarray, inner: np.ndarray, start: int
+    ) -> int | None:
+        """The first reject whose line disagrees with DuckDB's slot for it (None: all agree).
+
+        A record's slot is 1 + the records and the blank lines outside values before it.
+        """
+        if not len(segment.reject_start):
+            return None
+        at = segment.reject_start
+        before = np.searchsorted(lines, at) if len(lines) else np.zeros(len(at), np.int64)
+        slot = np.arange(len(at)) + before + self._blank_before(start, at) - inner[before] + 1
+        wrong = np.flatnonzero(slot != segment.reject_slot)
+        return int(wrong[0]) if len(wrong) else None
+
+    def _by_slot(
+        self, slot: int, index: int, lines: np.ndarray, span: np.ndarray, breaks: np.ndarray,
+        inner: np.ndarray, good: np.ndarray, start: int,
+    ) -> int:  # fmt: skip
+        """The first line of the `index`-th reject, found from its slot alone.
+
+        With g kept records before it, it starts on the first non-blank line after them
+        (and after the rejects before it); its slot is then g + index + the blank lines
+        outside values before it + 1, which grows with g: a binary search finds g.
+        """
+        count = np.arange(len(lines) + 1)
+        ends = np.concatenate([[start], lines + 1 + breaks.astype(np.int64)])
+        after = np.maximum(ends, int(good[-1]) + 1 if len(good) else start)
+        filled = self.lines.filled
+        line = filled[np.minimum(np.searchsorted(filled, after), len(filled) - 1)]
+        slots = count + index + self._blank_before(start, line) - inner[count] + 1
+        g = int(np.searchsorted(slots, slot))
+        if g >= len(slots) or slots[g] != slot:
+            raise fatal(
+                "unreadable_file", file=self.source.label,
+                detail="csm could not number its lines (please report this file's layout)",
+            )  # fmt: skip
+        return int(line[g])
 
     def _runaway(self, segment: _Segment, lines: np.ndarray) -> tuple[int, str] | None:
         """The first record broken by a quote that is never closed: (line, why).
@@ -667,6 +757,11 @@ class _Splitter:
     def _blank_text(self, text: str) -> bool:
         """True when a rejected record holds nothing but blanks, quotes and delimiters."""
         return not text.replace(self.delimiter, "").replace('"', "").replace("\0", "").strip()
+
+
+def _first(flags: np.ndarray) -> int:
+    """Index of the first true flag, or len(flags) when none is."""
+    return int(np.argmax(flags)) if flags.any() else len(flags)
 
 
 def _runaway_detail(closed: bool, lines: int, chars: int) -> str:
