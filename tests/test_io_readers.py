@@ -508,3 +508,19 @@ def test_text_after_a_closing_quote_is_a_malformed_line_and_the_next_line_surviv
     assert cells(raw) == [["c2", "Bo"]]
     assert [(i.code, i.row) for i in raw.issues] == [("malformed_row", 2)]
     assert "quote" in raw.issues[0].message
+
+
+def test_quotes_that_confuse_the_engine_cost_only_their_own_lines(tmp_path: Path) -> None:
+    # Line 2 opens a quote whose only later quote (line 6) is followed by text, so line 2
+    # never closes: it is cut. Line 6 opens a quote ("" is an escaped quote) that runs to the
+    # end of the file: it is cut too. Every other line is a record on its own line.
+    body = [f"s{n},c{n},{n}0" for n in range(2, 10)]
+    body[0] = '"' + body[0]
+    body[4] = '"s6,c6,""60'
+    path = tmp_path / "customers.csv"
+    path.write_text("id,customer_id,mrr\n" + "\n".join(body) + "\n")
+    raw = read_table(Source("customers", path, None))
+    assert raw.rows.tolist() == [3, 4, 5, 7, 8, 9]
+    assert [r[0] for r in cells(raw)] == ["s3", "s4", "s5", "s7", "s8", "s9"]
+    assert [(i.code, i.row) for i in raw.issues] == [("malformed_row", 2), ("malformed_row", 6)]
+    assert "end of the file" in raw.issues[1].message
