@@ -233,7 +233,8 @@ def _as_str(kind: pa.DataType) -> Any:
 
 
 _EDGE = r"[^\d.,]{0,6}"
-_GROUPED = r"\d{1,3}(?:[\s\u00a0\u202f']\d{3})+"
+# The separators are written as characters: RE2 does not read \u escapes.
+_GROUPED = r"\d{1,3}(?:[\s" + "\u00a0\u202f" + r"']\d{3})+"
 _COMMA_DECIMAL = re.compile(
     rf"{_EDGE}(?:\d{{1,3}}(?:\.\d{{3}})+,\d+|(?:{_GROUPED}|\d+),(?:\d{{1,2}}|\d{{4,}})){_EDGE}"
 )
@@ -249,10 +250,10 @@ def _detect_decimal(arrays: Sequence[pa.Array | pa.ChunkedArray], sample: int = 
     if not chunks:
         return "."
     joined = pa.chunked_array([pc.cast(c, pa.large_string()) for c in chunks]).drop_null()
-    values = pd.Series(joined.to_numpy(zero_copy_only=False), dtype="str")
-    commas = int(values.str.fullmatch(_COMMA_DECIMAL).sum())
-    points = int(values.str.fullmatch(_POINT_DECIMAL).sum())
-    return "," if commas > points else "."
+    # Arrow's compiled regex engine (RE2), anchored: pandas ran these through Python's `re`.
+    commas = pc.sum(pc.match_substring_regex(joined, f"^(?:{_COMMA_DECIMAL.pattern})$")).as_py()
+    points = pc.sum(pc.match_substring_regex(joined, f"^(?:{_POINT_DECIMAL.pattern})$")).as_py()
+    return "," if (commas or 0) > (points or 0) else "."
 
 
 # ---------------------------------------------------------------- text files: bytes
