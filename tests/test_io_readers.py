@@ -335,7 +335,9 @@ def test_large_file_with_quoting_trouble_matches_the_clean_read(tmp_path: Path) 
 cell_text = st.text(alphabet='ab é,;"\n', max_size=6)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(table=st.lists(st.lists(cell_text, min_size=3, max_size=3), max_size=8))
 def test_any_table_written_by_the_csv_module_reads_back(
     tmp_path: Path, table: list[list[str]]
@@ -448,3 +450,77 @@ def test_corrupt_parquet_is_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "customers.parquet"
     path.write_bytes(b"PAR1 not really")
     assert fatal_code(path) == "unreadable_file"
+
+
+# ---------------------------------------------------------------- line numbering (DuckDB path)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    table=st.lists(st.lists(st.text(alphabet='ab,"\n ', max_size=5), min_size=2, max_size=2),
+                   min_size=1, max_size=8),
+    gaps=st.lists(st.integers(0, 2), min_size=9, max_size=9),
+)  # fmt: skip
+def test_blank_lines_between_multiline_records_keep_true_line_numbers(
+    table: list[list[str]], gaps: list[int]
+) -> None:
+    import tempfile
+
+    # Each record starts on 1 + (header line) + every earlier record's lines + blank lines.
+    records = []
+    for row in table:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(row)
+        records.append(out.getvalue())
+    text, line, starts = "a,b\n", 2, []
+    for record, gap in zip(records, gaps, strict=False):
+        text += "\n" * gap
+        line += gap
+        starts.append(line)
+        text += record
+        line += record.count("\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "customers.csv"
+        path.write_text(text, encoding="utf-8")
+        raw = read_table(Source("customers", path, None))
+    expected = [[v.strip() or None for v in row] for row in table]
+    kept = [i for i, row in enumerate(expected) if any(v is not None for v in row)]
+    assert cells(raw) == [expected[i] for i in kept]
+    assert raw.rows.tolist() == [starts[i] for i in kept]
+    assert raw.issues == []
+
+
+def test_a_lone_cr_inside_a_line_is_text_and_crlf_ends_lines(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(b'customer_id,name\r\nc1,A\rB\r\nc2,"x\r\ny"\r\n')
+    raw = read_table(Source("customers", path, None))
+    # CRLF inside a quoted value becomes LF, as it does at the end of a line.
+    assert cells(raw) == [["c1", "A\rB"], ["c2", "x\ny"]]
+    assert raw.rows.tolist() == [2, 3]
+
+
+def test_text_after_a_closing_quote_is_a_malformed_line_and_the_next_line_survives(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text('customer_id,name\nc1,"Ana"x\nc2,Bo\n')
+    raw = read_table(Source("customers", path, None))
+    assert cells(raw) == [["c2", "Bo"]]
+    assert [(i.code, i.row) for i in raw.issues] == [("malformed_row", 2)]
+    assert "quote" in raw.issues[0].message
+
+
+def test_quotes_that_confuse_the_engine_cost_only_their_own_lines(tmp_path: Path) -> None:
+    # Line 2 opens a quote whose only later quote (line 6) is followed by text, so line 2
+    # never closes: it is cut. Line 6 opens a quote ("" is an escaped quote) that runs to the
+    # end of the file: it is cut too. Every other line is a record on its own line.
+    body = [f"s{n},c{n},{n}0" for n in range(2, 10)]
+    body[0] = '"' + body[0]
+    body[4] = '"s6,c6,""60'
+    path = tmp_path / "customers.csv"
+    path.write_text("id,customer_id,mrr\n" + "\n".join(body) + "\n")
+    raw = read_table(Source("customers", path, None))
+    assert raw.rows.tolist() == [3, 4, 5, 7, 8, 9]
+    assert [r[0] for r in cells(raw)] == ["s3", "s4", "s5", "s7", "s8", "s9"]
+    assert [(i.code, i.row) for i in raw.issues] == [("malformed_row", 2), ("malformed_row", 6)]
+    assert "end of the file" in raw.issues[1].message

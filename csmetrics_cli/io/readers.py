@@ -1,5 +1,10 @@
 """Read one table into a frame of strings: CSV/TSV/TXT (plain or gzipped), XLSX and Parquet.
 
+Text files are split by the embedded engine (DuckDB); csm itself handles what DuckDB
+cannot do exactly the way users rely on: bytes (gzip by signature, binary refusal,
+encodings transcoded to UTF-8), the delimiter and decimal sniffing, the header, the true
+line number of every record and the recovery from a quote that is never closed.
+
 Every reader hands back the same shape (`RawTable`): all cells as strings with surrounding
 whitespace removed, blank cells missing, the header names as written in the file (BOM and
 surrounding whitespace stripped), and for each record the row number a user sees.
@@ -19,20 +24,25 @@ Decisions, so that nothing is guessed silently:
   an explicit encoding the NUL check applies to the decoded text, so UTF-16 without a BOM
   reads with `encoding="utf-16-le"` (the NUL message's hint says so).
 - Delimiter: sniffed among `,` `;` tab `|` from the first lines (`.tsv` is always tab).
-- Quotes follow the usual CSV rule: a quote opens a quoted value only at the start of a
-  field; inside one, `""` is a literal quote and a lone quote closes it. A quote inside an
-  unquoted value (`12" screen`) is kept as text.
-- Files over 1 MB whose records are all one line are split by pyarrow's multi-threaded
-  reader; anything else (multi-line values, unclosed quotes) by a vectorised scan with the
-  same rules. They agree except on a line whose quoting is broken by a quote opening a
-  field inside an already quoted value: pyarrow closes the value there and keeps the line,
-  the scan reports it.
+- Records are split by DuckDB's CSV reader (`io/duck.py`), with the delimiter, `"` as quote
+  and as escape, no header and every column as text set explicitly (nothing auto-detected),
+  strict CSV rules, and rejected records kept (`store_rejects`). A quote opens a quoted
+  value only at the start of a field; inside one, `""` is a literal quote. A quote inside
+  an unquoted value (`12" screen`) is text. Text after a closing quote (`"Bo"x`) makes the
+  line malformed. CRLF line ends (also inside quoted values) become LF; a CR inside a line
+  is text.
+- The header is the first line holding anything but blanks, quotes and delimiters; it is
+  one line (csv module). Its cell count is the width every record must have.
+- Line numbers are counted, not parsed: records cover the non-blank lines in order; a kept
+  record covers one line plus one per line break followed by text in its values (counted
+  by the engine), a rejected one is placed by the byte offset DuckDB reports.
 - A line with the wrong number of fields is excluded and reported (`malformed_row`, with its
   line number). A quote that is never closed would swallow the lines after it: its line is
-  reported instead and reading resumes on the next line, so no line vanishes. A quote is
-  taken as never closed when its record spans lines but does not fit the header, when its
-  value runs to the end of the file, or when its value would span more than
-  `MAX_QUOTED_LINES` lines or `MAX_QUOTED_CHARS` characters (no plausible cell does).
+  reported instead and DuckDB reads again from the next line, so no line vanishes. A quote
+  is taken as never closed when its record spans lines but does not fit the header, when
+  it is left open to the end of the file, or when a value would span more than
+  `MAX_QUOTED_LINES` lines or hold more than `MAX_QUOTED_CHARS` characters (no plausible
+  cell does). Each such quote costs one more read of the rest of the file.
 - Duplicate header names (compared as `normalise_header` keys): the first keeps its name,
   later ones become `name_2`, `name_3`... with a `duplicate_column` issue. A blank header
   cell becomes `column_<position>`, and is dropped when its column holds no value at all.
@@ -51,20 +61,21 @@ Decisions, so that nothing is guessed silently:
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import gzip
 import re
+import tempfile
 import zlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from csmetrics_cli.io.discover import (
@@ -222,7 +233,8 @@ def _as_str(kind: pa.DataType) -> Any:
 
 
 _EDGE = r"[^\d.,]{0,6}"
-_GROUPED = r"\d{1,3}(?:[\s\u00a0\u202f']\d{3})+"
+# The separators are written as characters: RE2 does not read \u escapes.
+_GROUPED = r"\d{1,3}(?:[\s" + "\u00a0\u202f" + r"']\d{3})+"
 _COMMA_DECIMAL = re.compile(
     rf"{_EDGE}(?:\d{{1,3}}(?:\.\d{{3}})+,\d+|(?:{_GROUPED}|\d+),(?:\d{{1,2}}|\d{{4,}})){_EDGE}"
 )
@@ -238,47 +250,25 @@ def _detect_decimal(arrays: Sequence[pa.Array | pa.ChunkedArray], sample: int = 
     if not chunks:
         return "."
     joined = pa.chunked_array([pc.cast(c, pa.large_string()) for c in chunks]).drop_null()
-    values = pd.Series(joined.to_numpy(zero_copy_only=False), dtype="str")
-    commas = int(values.str.fullmatch(_COMMA_DECIMAL).sum())
-    points = int(values.str.fullmatch(_POINT_DECIMAL).sum())
-    return "," if commas > points else "."
+    # Arrow's compiled regex engine (RE2), anchored: pandas ran these through Python's `re`.
+    commas = pc.sum(pc.match_substring_regex(joined, f"^(?:{_COMMA_DECIMAL.pattern})$")).as_py()
+    points = pc.sum(pc.match_substring_regex(joined, f"^(?:{_POINT_DECIMAL.pattern})$")).as_py()
+    return "," if (commas or 0) > (points or 0) else "."
 
 
 # ---------------------------------------------------------------- text files: bytes
 
 
-def _read_text(
-    source: Source, encoding: str | None, wanted: set[str] | None, *, tab: bool
-) -> RawTable:
-    """Read a delimited text file."""
-    raw = _file_bytes(source)
-    if _blank(raw):
-        raise fatal("empty_file", table=source.table, file=source.label)
-    # With --encoding the NUL check waits for the decoded text: UTF-16 has NUL bytes.
-    _refuse_binary(raw, source, nul_bytes=encoding is None)
-    data, used = _to_utf8(raw, encoding, source)
-    if encoding is not None and b"\0" in data:
-        detail = f"NUL characters when decoded as {encoding} (offset {data.index(0)})"
-        hint = f"check --encoding: the file does not look like {encoding} text"
-        raise fatal("unreadable_file", file=source.label, detail=detail, hint=hint)
-    if _blank(data):
-        raise fatal("empty_file", table=source.table, file=source.label)
-    text = _Text.of(data)
-    delimiter = "\t" if tab else _sniff_delimiter(data[:65536].decode("utf-8", "replace"))
-    parsed = _parse_delimited(text, delimiter, source, wanted)
-    return _finish(source, parsed.columns, parsed.arrays, parsed.rows, parsed.issues, used)
-
-
-def _file_bytes(source: Source) -> bytes:
-    """The file's bytes, decompressed when it carries the gzip signature."""
+def _file_bytes(source: Source) -> tuple[bytes, bool]:
+    """The file's bytes, decompressed when it carries the gzip signature (then True)."""
     try:
         raw = source.path.read_bytes()
     except OSError as exc:
         raise fatal("unreadable_file", file=source.label, detail=exc.strerror or str(exc)) from exc
     if raw[:2] != b"\x1f\x8b":
-        return raw
+        return raw, False
     try:
-        return gzip.decompress(raw)
+        return gzip.decompress(raw), True
     except (OSError, EOFError, zlib.error) as exc:
         detail = f"damaged gzip file ({exc})"
         raise fatal("unreadable_file", file=source.label, detail=detail) from exc
@@ -346,30 +336,6 @@ def _blank(data: bytes) -> bool:
     return re.match(rb"\s*\Z", data) is not None
 
 
-@dataclass(frozen=True)
-class _Text:
-    """UTF-8 text of a file; `end` excludes trailing line ends, which hold no record."""
-
-    data: bytes
-    end: int
-    ascii_only: bool
-
-    @classmethod
-    def of(cls, data: bytes) -> _Text:
-        """Wrap `data`, turning old-Mac CR line ends into LF."""
-        if b"\n" not in data and b"\r" in data:
-            data = data.replace(b"\r", b"\n")
-        end = len(data)
-        while end and data[end - 1] in b"\r\n":
-            end -= 1
-        return cls(data, end, data.isascii())
-
-    @property
-    def buf(self) -> np.ndarray:
-        """The bytes as a numpy array (no copy)."""
-        return np.frombuffer(self.data, dtype=np.uint8, count=self.end)
-
-
 _DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -391,519 +357,412 @@ def _sniff_delimiter(sample: str, lines: int = 50) -> str:
 
 # ---------------------------------------------------------------- text files: parsing
 
-
-@dataclass
-class _Parsed:
-    """Result of splitting a delimited text into columns."""
-
-    columns: _Columns
-    arrays: list[pa.Array | pa.ChunkedArray]
-    rows: np.ndarray
-    issues: list[Issue]
-
-
-def _parse_delimited(
-    text: _Text, delimiter: str, source: Source, wanted: set[str] | None
-) -> _Parsed:
-    """Split the text into columns: pyarrow when the file is clean, else the careful scan."""
-    buf = text.buf
-    prefix = _prefix(text)
-    head = _scan(buf[:prefix], ord(delimiter)) if prefix < text.end else None
-    if head is not None and head.header is not None and head.header < len(head.start) - 1:
-        columns = _columns(head.field_strings(buf, head.header), source, wanted)
-        fast = _fast_parse(text, delimiter, head, columns, source)
-        if fast is not None:
-            return fast
-    scan = _scan(buf, ord(delimiter))
-    if scan.header is None:
-        raise fatal("empty_file", table=source.table, file=source.label)
-    columns = _columns(scan.field_strings(buf, scan.header), source, wanted)
-    return _careful_parse(text, scan, columns, source)
-
-
-def _prefix(text: _Text, size: int = 1 << 20) -> int:
-    """Length of a leading chunk of whole lines, enough to find the header quickly."""
-    if text.end <= size:
-        return text.end
-    cut = text.data.rfind(b"\n", 0, size)
-    return cut if cut > 0 else text.end
-
-
-def _fast_parse(
-    text: _Text, delimiter: str, head: _Scan, columns: _Columns, source: Source
-) -> _Parsed | None:
-    """pyarrow's multi-threaded reader; None when the file needs the careful scan."""
-    assert head.header is not None
-    offset = int(head.end[head.header]) + 1
-    # pyarrow also ends lines at a lone CR, which the scan (and editors) keep as text.
-    # It also accepts a quote left open on the last line, which the scan reports.
-    if _lone_cr(text, offset) or _open_at_end(text, delimiter):
-        return None
-    read = _arrow_read(text, offset, delimiter, columns, threads=True)
-    if read is not None and read[1]:
-        # Only the single-threaded reader numbers the rows it rejects.
-        read = _arrow_read(text, offset, delimiter, columns, threads=False)
-    if read is None:
-        return None
-    table, invalid = read
-    first = int(head.last_line[head.header]) + 1
-    lines = _line_rows(text, offset, first, table.num_rows + len(invalid))
-    if lines is None:
-        return None
-    rejected = np.array([row.number - 1 for row in invalid], dtype=np.int64)
-    issues = [
-        make_issue(
-            "malformed_row",
-            table=source.table,
-            file=source.label,
-            row=int(lines[k]),
-            detail=_count_detail(row.expected_columns, row.actual_columns),
-        )
-        for k, row in zip(rejected, invalid, strict=True)
-        if not _blank_line(row.text, delimiter)
-    ]
-    rows = np.delete(lines, rejected)
-    arrays = [_clean(table.column(i), ascii_only=text.ascii_only) for i in range(len(columns.keep))]
-    if any(_longest(values) > MAX_QUOTED_CHARS for values in arrays):
-        return None  # the scan decides whether an over-long value is a stray quote
-    blank = _blank_rows(arrays)
-    if blank.any():
-        # With columns left unread, a row blank here may hold values elsewhere.
-        if len(columns.keep) < len(columns.names):
-            return None
-        keep = pa.array(~blank)
-        arrays, rows = [a.filter(keep) for a in arrays], rows[~blank]
-    return _Parsed(columns, arrays, rows, issues)
-
-
-def _arrow_read(
-    text: _Text, offset: int, delimiter: str, columns: _Columns, *, threads: bool
-) -> tuple[pa.Table, list[Any]] | None:
-    """Parse the body with pyarrow: the table and the rows it rejected, or None on failure."""
-    placeholder = [f"f{i}" for i in range(len(columns.names))]
-    invalid: list[Any] = []
-    options = (
-        pacsv.ReadOptions(column_names=placeholder, use_threads=threads),
-        pacsv.ParseOptions(
-            delimiter=delimiter,
-            newlines_in_values=text.data.find(b'"', offset, text.end) >= 0,
-            invalid_row_handler=partial(_skip_invalid, invalid),
-        ),
-        pacsv.ConvertOptions(
-            include_columns=[placeholder[i] for i in columns.keep or [0]],
-            column_types=dict.fromkeys(placeholder, pa.string()),
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
-    )
-    body = pa.BufferReader(pa.py_buffer(text.data)[offset : text.end])
-    try:
-        return pacsv.read_csv(body, *options), invalid
-    except pa.ArrowException:
-        return None
-
-
-def _open_at_end(text: _Text, delimiter: str) -> bool:
-    """True when the last line leaves a quoted value open."""
-    start = text.data.rfind(b"\n", 0, text.end) + 1
-    if text.data.find(b'"', start, text.end) < 0:
-        return False
-    state = _quote_events(text.buf[start:], ord(delimiter)).with_resets([])
-    return bool(len(state.after) and state.after[-1])
-
-
-def _longest(values: pa.Array | pa.ChunkedArray) -> int:
-    """Length in characters of the longest value (0 when all are missing)."""
-    longest = pc.max(pc.utf8_length(values)).as_py()
-    return int(longest or 0)
-
-
-def _lone_cr(text: _Text, offset: int) -> bool:
-    """True when a CR after `offset` is not followed by LF."""
-    data, end = text.data, text.end
-    if data.find(b"\r", offset, end) < 0:
-        return False
-    return data.count(b"\r", offset, end) != data.count(b"\r\n", offset, end)
-
-
-def _line_rows(text: _Text, offset: int, first: int, count: int) -> np.ndarray | None:
-    """Line numbers of `count` records after `offset` if each is one non-empty line, else None.
-
-    pyarrow skips empty lines; when its record count equals the non-empty line count, no
-    record spans lines (a multi-line one covers two non-empty lines at least).
-    """
-    lines = text.data.count(b"\n", offset, text.end) + 1
-    if count == lines:
-        return np.arange(first, first + count, dtype=np.int64)
-    body = text.buf[offset:]
-    breaks = np.flatnonzero(body == _NEWLINE)
-    starts = np.concatenate([[0], breaks + 1])
-    size = np.concatenate([breaks, [len(body)]]) - starts
-    lone_cr = body[np.minimum(starts, len(body) - 1)] == _CR
-    filled = np.flatnonzero((size > 1) | ((size == 1) & ~lone_cr))
-    return first + filled if len(filled) == count else None
-
-
-def _blank_line(line: str, delimiter: str) -> bool:
-    """True when a line rejected by pyarrow holds no value, by the careful scan's rules."""
-    return _scan(np.frombuffer(line.encode("utf-8"), dtype=np.uint8), ord(delimiter)).header is None
-
-
-def _skip_invalid(seen: list[Any], row: Any) -> str:
-    """pyarrow invalid-row handler: note the row and skip it."""
-    seen.append(row)
-    return "skip"
-
-
-def _blank_rows(arrays: list[pa.Array | pa.ChunkedArray]) -> np.ndarray:
-    """Rows missing in every array (all False when there is no array)."""
-    if not arrays:
-        return np.zeros(0, dtype=bool)
-    blank = pc.is_null(arrays[0])
-    for values in arrays[1:]:
-        blank = pc.and_(blank, pc.is_null(values))
-    return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _careful_parse(text: _Text, scan: _Scan, columns: _Columns, source: Source) -> _Parsed:
-    """Columns from the careful scan, with every malformed line reported."""
-    assert scan.header is not None
-    width = int(scan.fields[scan.header])
-    after = np.arange(len(scan.start)) > scan.header
-    data_records = after & scan.content
-    bad = data_records & ((scan.fields != width) | scan.stray)
-    good = np.flatnonzero(data_records & ~bad)
-    issues = [
-        make_issue(
-            "malformed_row",
-            table=source.table,
-            file=source.label,
-            row=int(scan.line[i]),
-            detail=(
-                scan.reasons[int(scan.end[i])]
-                if scan.stray[i]
-                else _count_detail(width, scan.fields[i])
-            ),
-        )
-        for i in np.flatnonzero(bad)
-    ]
-    separators = scan.separators(good, width)
-    data = pa.py_buffer(text.data)
-    arrays: list[pa.Array | pa.ChunkedArray] = []
-    # Columns are cut in groups of about a million cells: one pass per column would make
-    # a wide export slow, one pass for the whole table would take too much memory.
-    group = max(1, _GROUP_CELLS // max(len(good), 1))
-    for first in range(0, len(columns.keep), group):
-        chosen = columns.keep[first : first + group]
-        bounds = [scan.column(good, separators, j) for j in chosen]
-        starts = np.concatenate([b[0] for b in bounds])
-        ends = np.concatenate([b[1] for b in bounds])
-        cells = _clean(_unquote(_slices(data, starts, ends)), ascii_only=text.ascii_only)
-        arrays += [cells.slice(k * len(good), len(good)) for k in range(len(chosen))]
-    return _Parsed(columns, arrays, scan.line[good].astype(np.int64), issues)
-
-
-_GROUP_CELLS = 1 << 20
-
-
-def _count_detail(expected: int, found: int) -> str:
-    """Message detail for a line with the wrong number of fields."""
-    return f"expected {expected} fields, found {int(found)}"
-
-
-def _slices(data: pa.Buffer, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
-    """The strings data[starts[i]:ends[i]], built from offsets without a Python loop."""
-    count = len(starts)
-    if count == 0:
-        return pa.array([], type=pa.large_string())
-    # Interleaved offsets describe value, gap, value, gap...; the even values are the fields.
-    offsets = np.empty(2 * count + 1, dtype=np.int64)
-    offsets[0:-1:2] = starts
-    offsets[1::2] = ends
-    offsets[-1] = ends[-1]
-    pieces = pa.Array.from_buffers(
-        pa.large_string(), 2 * count, [None, pa.py_buffer(offsets), data]
-    )
-    return pieces.take(pa.array(np.arange(0, 2 * count, 2)))
-
-
-_QUOTED = r'^"(?P<inner>(?:[^"]|"")*)"?(?P<rest>(?s:.*))$'
-
-
-def _unquote(values: pa.Array) -> pa.Array:
-    """Remove CSV quoting from the values whose first byte is a quote (as pyarrow does)."""
-    quoted = pc.fill_null(pc.starts_with(values, '"'), False)
-    if not pc.any(quoted).as_py():
-        return values
-    parts = pc.extract_regex(pc.filter(values, quoted), _QUOTED)
-    inner = pc.replace_substring(parts.field("inner"), '""', '"')
-    joined = pc.binary_join_element_wise(inner, parts.field("rest"), pa.scalar("", inner.type))
-    return pc.replace_with_mask(values, quoted, joined)
-
-
-# ---------------------------------------------------------------- the careful scan
-
-_NEWLINE, _QUOTE, _CR = 10, 34, 13
+_NEWLINE = 10
 
 # The largest quoted value csm believes is a cell, not a stray quote swallowing the lines
 # after it (see docs/decisions.md). Excel holds at most 32,767 characters in a cell.
 MAX_QUOTED_LINES = 1_000
 MAX_QUOTED_CHARS = 100_000
+# DuckDB refuses a record longer than this (a reject, then handled as a runaway quote).
+_MAX_RECORD_BYTES = 1 << 25
 
 
-@dataclass
-class _Scan:
-    """Records of a delimited text found with vectorised quote tracking.
+def _line_ends(data: bytes) -> bytes:
+    """LF line ends: CRLF becomes LF, and old-Mac CR ends become LF when no LF exists.
 
-    `start`/`end` are byte offsets of each record (end = its newline or the end of data),
-    `line` the 1-based line it starts on, `fields` its field count, `content` whether any
-    field is non-blank, `stray` whether it is the first line of a never-closed quote.
+    A CR left inside a line is text, which DuckDB's strict mode refuses: it travels as NUL
+    (never in a text file: those are refused) and is put back in the values read.
     """
-
-    start: np.ndarray
-    end: np.ndarray
-    line: np.ndarray
-    last_line: np.ndarray
-    fields: np.ndarray
-    content: np.ndarray
-    stray: np.ndarray
-    delims: np.ndarray
-    header: int | None
-    reasons: dict[int, str] = field(default_factory=dict)  # cut record's end -> why
-
-    def lines_in(self, record: int) -> int:
-        """How many extra lines record `record` spans beyond its first."""
-        return int(self.last_line[record] - self.line[record])
-
-    def separators(self, records: np.ndarray, width: int) -> np.ndarray:
-        """Delimiter offsets of records with `width` fields, shape (len(records), width - 1)."""
-        chosen = np.zeros(len(self.start), dtype=bool)
-        chosen[records] = True
-        return self.delims[np.repeat(chosen, self.fields - 1)].reshape(len(records), width - 1)
-
-    def column(
-        self, records: np.ndarray, separators: np.ndarray, j: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(starts, ends) byte offsets of field `j` of each record."""
-        starts = self.start[records] if j == 0 else separators[:, j - 1] + 1
-        ends = self.end[records] if j == separators.shape[1] else separators[:, j]
-        return starts, ends
-
-    def field_strings(self, buf: np.ndarray, record: int) -> list[str | None]:
-        """The unquoted, trimmed fields of one record (the header)."""
-        inner = self.separators(np.array([record]), int(self.fields[record]))[0]
-        starts = np.concatenate([[self.start[record]], inner + 1])
-        ends = np.concatenate([inner, [self.end[record]]])
-        values = _clean(_unquote(_slices(pa.py_buffer(buf), starts, ends)))
-        return values.to_pylist()
+    if b"\r" not in data:
+        return data
+    if b"\n" not in data:
+        return data.replace(b"\r", b"\n")
+    return data.replace(b"\r\n", b"\n").replace(b"\r", _CR_STANDIN)
 
 
-def _scan(buf: np.ndarray, delimiter: int) -> _Scan:
-    """Split `buf` into records, cutting off the first line of every unclosed quote."""
-    newlines = np.flatnonzero(buf == _NEWLINE)
-    line_starts = np.concatenate([[0], newlines + 1])
-    delims = np.flatnonzero(buf == delimiter)
-    quotes = _quote_events(buf, delimiter)
-    solid = _solid_mask(delimiter)[buf]
-    resets: dict[int, str] = {}  # newline (or end of data) -> why the quote was cut there
-    while True:
-        state = quotes.with_resets(list(resets))
-        scan = _records(buf, newlines, line_starts, delims, state, resets, solid)
-        cut = _first_runaway(scan, state, buf, newlines)
-        if cut is None:
-            return scan
-        resets[cut[0]] = cut[1]
+_CR_STANDIN = b"\0"
 
 
-@dataclass
-class _Quotes:
-    """Quote events, keyed 2p+1 for a quote at byte p (2p for a reset before byte p).
+@dataclass(frozen=True)
+class _Lines:
+    """Where each physical line of the text starts; line n (1-based) is `starts[n - 1]`."""
 
-    `toggles` flip the quoted state; `sets` force it to `values` (1 inside, 0 outside).
-    `runs` holds the position of every run of quotes with its `lengths` and whether it
-    `closes` a value (a lone quote after text); they tell which quotes are text.
-    """
+    starts: np.ndarray
+    filled: np.ndarray  # 1-based numbers of the lines holding at least one byte
+    size: int
 
-    toggles: np.ndarray
-    sets: np.ndarray
-    values: np.ndarray
-    runs: np.ndarray
-    lengths: np.ndarray
-    closes: np.ndarray
+    @classmethod
+    def of(cls, data: bytes) -> _Lines:
+        """Index the lines of `data` (vectorised over its bytes)."""
+        buf = np.frombuffer(data, dtype=np.uint8)
+        breaks = np.flatnonzero(buf == _NEWLINE)
+        starts = np.concatenate([[0], breaks + 1]).astype(np.int64)
+        ends = np.append(breaks, len(buf))
+        return cls(starts, np.flatnonzero(ends > starts) + 1, len(buf))
 
-    def with_resets(self, resets: list[int]) -> _QuoteState:
-        """The quoted state over the text, with "outside" forced at the given newlines."""
-        resets_keys = 2 * np.asarray(resets, dtype=np.int64)
-        keys = np.concatenate([self.toggles, self.sets, resets_keys])
-        is_set = np.repeat([False, True, True], [len(self.toggles), len(self.sets), len(resets)])
-        values = np.concatenate([0 * self.toggles, self.values, 0 * resets_keys])
-        # Sorted runs concatenated: the stable sort merges them in linear time.
-        order = np.argsort(keys, kind="stable")
-        keys, is_set, values = keys[order], is_set[order], values[order]
-        flips = np.cumsum(~is_set)
-        last_set = np.maximum.accumulate(np.where(is_set, np.arange(len(keys)), -1))
-        known = last_set >= 0
-        base = np.where(known, flips[np.maximum(last_set, 0)], 0)
-        value = np.where(known, values[np.maximum(last_set, 0)], 0)
-        return _QuoteState(keys, (value + flips - base) % 2 == 1, self)
+    def line_at(self, offsets: np.ndarray) -> np.ndarray:
+        """The first line holding a byte at or after each offset (blank lines skipped)."""
+        line = np.searchsorted(self.starts, offsets, side="right")
+        found = np.searchsorted(self.filled, line)
+        return self.filled[np.minimum(found, len(self.filled) - 1)]
 
 
-@dataclass
-class _QuoteState:
-    """Whether the text is inside a quoted value after each quote event (`keys`)."""
-
-    keys: np.ndarray
-    after: np.ndarray
-    quotes: _Quotes
-
-    def inside(self, positions: np.ndarray) -> np.ndarray:
-        """Whether each byte of the sorted `positions` lies inside a quoted value."""
-        opened = np.flatnonzero(self.after)
-        if not len(opened):
-            return np.zeros(len(positions), dtype=bool)
-        following = np.append(self.keys, np.iinfo(np.int64).max - 1)[opened + 1]
-        # Byte p follows event key k when 2p >= k, i.e. p >= ceil(k / 2).
-        lo = np.searchsorted(positions, (self.keys[opened] + 1) // 2)
-        hi = np.searchsorted(positions, (following + 1) // 2)
-        bounds = np.concatenate([[0], np.column_stack([lo, hi]).ravel(), [len(positions)]])
-        flags = np.append(np.tile([False, True], len(opened)), False)
-        return np.repeat(flags, np.diff(bounds))
-
-    def spans(
-        self, buf: np.ndarray, newlines: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every quoted value: (opening quote's byte, lines spanned, characters, closed)."""
-        inside = self.after
-        before = np.concatenate([[False], inside[:-1]])
-        opens = np.flatnonzero(inside & ~before)
-        ends = np.flatnonzero(~inside & before)
-        starts = self.keys[opens] // 2
-        stops = np.full(len(opens), len(buf), dtype=np.int64)
-        stops[: len(ends)] = self.keys[ends] // 2
-        closed = np.arange(len(opens)) < len(ends)
-        lines = np.searchsorted(newlines, stops) - np.searchsorted(newlines, starts) + 1
-        chars = stops - starts - 1
-        # Count characters, not UTF-8 bytes, only where the bytes alone exceed the limit.
-        for k in np.flatnonzero(closed & (lines <= MAX_QUOTED_LINES) & (chars > MAX_QUOTED_CHARS)):
-            chars[k] = int(np.count_nonzero((buf[starts[k] + 1 : stops[k]] & 0xC0) != 0x80))
-        return starts, lines, chars, closed
-
-    def literal(self) -> np.ndarray:
-        """Positions of quote runs holding a quote that belongs to a value.
-
-        Runs of three or more always do; a pair does inside a quoted value (an escaped
-        quote); a closing quote does when no value is open (`12" screen`).
-        """
-        quotes = self.quotes
-        inside = self.inside(quotes.runs)
-        even = quotes.lengths % 2 == 0
-        text = (quotes.lengths >= 3) | (even & inside) | (quotes.closes & ~inside)
-        return quotes.runs[text]
-
-
-def _quote_events(buf: np.ndarray, delimiter: int) -> _Quotes:
-    """Classify the quotes of `buf` the way CSV readers do.
-
-    A run of quotes acts as one quote when odd and as literal quotes (escapes) when even.
-    A run that starts a field and is followed by text opens a value; one that follows text
-    and ends a field closes it; one that both starts and ends a field toggles; any other
-    closes an open value and is literal outside one, as in pyarrow.
-    """
-    quotes = np.flatnonzero(buf == _QUOTE)
-    run_first = np.concatenate([[True], np.diff(quotes) != 1]) if len(quotes) else quotes > 0
-    firsts = np.flatnonzero(run_first)
-    lengths = np.diff(np.concatenate([firsts, [len(quotes)]]))
-    starts = quotes[firsts][lengths % 2 == 1]
-    stops = starts + lengths[lengths % 2 == 1] - 1
-    before = buf[np.maximum(starts - 1, 0)]
-    after = buf[np.minimum(stops + 1, len(buf) - 1)]
-    opens = (starts == 0) | (before == delimiter) | (before == _NEWLINE)
-    ends = (stops == len(buf) - 1) | np.isin(after, [delimiter, _NEWLINE, _CR])
-    keys = 2 * starts + 1
-    toggle = opens & ends
-    closes = np.zeros(len(firsts), dtype=bool)
-    closes[np.flatnonzero(lengths % 2 == 1)[~opens]] = True
-    values = (opens & ~ends)[~toggle].astype(np.int64)
-    return _Quotes(keys[toggle], keys[~toggle], values, quotes[firsts], lengths, closes)
-
-
-def _solid_mask(delimiter: int) -> np.ndarray:
-    """Lookup table: True for bytes that make a field non-blank."""
-    table = np.ones(256, dtype=bool)
-    table[[_NEWLINE, _CR, _QUOTE, ord(" "), ord("\t"), delimiter]] = False
-    return table
-
-
-def _records(
-    buf: np.ndarray,
-    newlines: np.ndarray,
-    line_starts: np.ndarray,
-    delims: np.ndarray,
-    quotes: _QuoteState,
-    resets: dict[int, str],
-    solid: np.ndarray,
-) -> _Scan:
-    """Records of `buf` given its quote events."""
-    ends = newlines[~quotes.inside(newlines)]
-    quoted = quotes.inside(delims)
-    outer = delims[~quoted]
-    start = np.concatenate([[0], ends + 1])
-    end = np.concatenate([ends, [len(buf)]])
-    counts = np.diff(np.searchsorted(outer, end), prepend=0)
-    content = np.logical_or.reduceat(solid, np.minimum(start, len(buf) - 1)) & (start < len(buf))
-    # A quoted delimiter or an escaped quote is a value too, not a blank field.
-    valued = np.concatenate([delims[quoted], quotes.literal()])
-    content |= np.bincount(np.searchsorted(ends, valued), minlength=len(start)) > 0
-    filled = np.flatnonzero(content)
-    return _Scan(
-        start=start,
-        end=end,
-        line=np.searchsorted(line_starts, start, side="right"),
-        last_line=np.searchsorted(line_starts, end, side="right"),
-        fields=counts + 1,
-        content=content,
-        stray=np.isin(end, np.fromiter(resets, dtype=np.int64, count=len(resets))),
-        reasons=resets,
-        delims=outer,
-        header=int(filled[0]) if len(filled) else None,
-    )
-
-
-def _first_runaway(
-    scan: _Scan, state: _QuoteState, buf: np.ndarray, newlines: np.ndarray
-) -> tuple[int, str] | None:
-    """Where to cut the first record broken by an unclosed quote, and why.
-
-    A quote is taken as unclosed when its record spans lines but does not fit the header,
-    when its value runs to the end of the data, or when its value would span more than
-    MAX_QUOTED_LINES lines or MAX_QUOTED_CHARS characters. The record is cut at the end
-    of its first line (the newline, or the end of the data), so that every later line is
-    read again; a record already cut is not cut again.
-    """
-    if scan.header is None:
-        return None
-    multi = scan.last_line > scan.line
-    width = scan.fields[scan.header]
-    broken = multi & scan.content & (scan.fields != width)
-    broken[: scan.header + 1] = False
-    # A header that swallows every line after it is broken too.
-    broken[scan.header] = bool(multi[scan.header]) and scan.header == len(scan.start) - 1
-    reasons: dict[int, str] = {}
-    starts, lines, chars, closed = state.spans(buf, newlines)
-    implausible = np.flatnonzero(~closed | (lines > MAX_QUOTED_LINES) | (chars > MAX_QUOTED_CHARS))
-    owners = np.searchsorted(scan.end, starts[implausible])
-    live = ~scan.stray[owners]
-    for k, owner in zip(implausible[live][:1], owners[live][:1], strict=True):
-        broken[owner] = True
-        reasons[int(owner)] = _runaway_detail(bool(closed[k]), int(lines[k]), int(chars[k]))
-    found = np.flatnonzero(broken & ~scan.stray)
+def _header_line(data: bytes, lines: _Lines, delimiter: str) -> int | None:
+    """The first line holding anything but blanks, quotes and delimiters (None: no such line)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    solid = np.ones(256, dtype=bool)
+    solid[[_NEWLINE, 0, ord('"'), ord(" "), ord("\t"), ord(delimiter)]] = False
+    found = np.flatnonzero(solid[buf[: 1 << 20]]) if len(buf) else np.zeros(0, np.int64)
+    if not len(found):
+        found = np.flatnonzero(solid[buf])
     if not len(found):
         return None
-    first = int(found[0])
-    line = int(scan.line[first])
-    at = int(newlines[line - 1]) if line - 1 < len(newlines) else len(buf)
-    return at, reasons.get(first, "unclosed quote")
+    return int(np.searchsorted(lines.starts, found[0], side="right"))
+
+
+def _header_cells(data: bytes, lines: _Lines, line: int, delimiter: str) -> list[str]:
+    """The header line's fields (the header is one line), quotes removed as CSV does."""
+    start = int(lines.starts[line - 1])
+    stop = int(lines.starts[line]) - 1 if line < len(lines.starts) else lines.size
+    text = data[start:stop].decode("utf-8").replace("\0", "\r")
+    try:
+        return next(csv.reader([text], delimiter=delimiter, strict=False))
+    except csv.Error:
+        return text.split(delimiter)
+
+
+def _read_text(
+    source: Source, encoding: str | None, wanted: set[str] | None, *, tab: bool
+) -> RawTable:
+    """Read a delimited text file: bytes checked and transcoded here, records split by DuckDB."""
+    raw, compressed = _file_bytes(source)
+    if _blank(raw):
+        raise fatal("empty_file", table=source.table, file=source.label)
+    # With --encoding the NUL check waits for the decoded text: UTF-16 has NUL bytes.
+    _refuse_binary(raw, source, nul_bytes=encoding is None)
+    data, used = _to_utf8(raw, encoding, source)
+    if encoding is not None and b"\0" in data:
+        detail = f"NUL characters when decoded as {encoding} (offset {data.index(0)})"
+        hint = f"check --encoding: the file does not look like {encoding} text"
+        raise fatal("unreadable_file", file=source.label, detail=detail, hint=hint)
+    if _blank(data):
+        raise fatal("empty_file", table=source.table, file=source.label)
+    data = _line_ends(data)
+    delimiter = "\t" if tab else _sniff_delimiter(data[:65536].decode("utf-8", "replace"))
+    lines = _Lines.of(data)
+    header = _header_line(data, lines, delimiter)
+    if header is None:
+        raise fatal("empty_file", table=source.table, file=source.label)
+    columns = _columns(_header_cells(data, lines, header, delimiter), source, wanted)
+    # DuckDB reads the file itself when csm did not have to change a byte of it. A gzip
+    # file is decompressed here anyway (to check its text): DuckDB then reads the plain
+    # text from a temporary file, in parallel, which beats decompressing it a second time.
+    direct = source.path if data is raw and not compressed else None
+    split = _Splitter(data, lines, delimiter, columns, source, direct)
+    arrays, rows, issues = split.run(header)
+    return _finish(source, columns, arrays, rows, issues, used)
+
+
+@dataclass
+class _Segment:
+    """What DuckDB made of the text from one line on: records in order, and its rejects."""
+
+    table: pa.Table  # kept columns, then __span, __lines, __chars, __blank
+    reject_start: np.ndarray  # first line of each rejected record
+    reject_type: list[str]
+    reject_text: list[str]
+    reject_found: np.ndarray
+    # DuckDB's `line`: the record's place counting records and blank lines between them.
+    reject_slot: np.ndarray
+
+
+class _Splitter:
+    """Split a UTF-8 text into records with DuckDB's CSV reader and number them by line.
+
+    DuckDB reads with an explicit delimiter, `"` as quote and escape, strict CSV rules,
+    and every rejected record kept (`store_rejects`). A record's line is found by counting:
+    records cover the non-blank lines in order, a kept record as many as its values hold
+    line breaks before non-blank text (computed by the engine), a rejected one sits on the
+    line its byte position points to. The runaway-quote rule is applied to what DuckDB
+    returns: the first runaway record is cut to its first line, reported, and DuckDB reads
+    again from the next line.
+    """
+
+    def __init__(
+        self,
+        data: bytes,
+        lines: _Lines,
+        delimiter: str,
+        columns: _Columns,
+        source: Source,
+        direct: Path | None,
+    ) -> None:
+        self.data, self.lines, self.delimiter = data, lines, delimiter
+        self.columns, self.source, self.direct = columns, source, direct
+        self.width = len(columns.names)
+        self.quoted = b'"' in data
+        self.carriage = _CR_STANDIN in data
+        self.ascii_only = data.isascii()
+
+    def run(self, header: int) -> tuple[list[pa.Array | pa.ChunkedArray], np.ndarray, list[Issue]]:
+        """Every kept record's cells (by kept column), line numbers, and malformed lines."""
+        pieces: list[pa.Table] = []
+        rows: list[np.ndarray] = []
+        issues: list[tuple[int, str]] = []
+        start = 1
+        with tempfile.TemporaryDirectory(prefix="csm-read-") as folder:
+            while start <= len(self.lines.starts):
+                segment = self._read(start, Path(folder))
+                table, lines, bad, cut = self._number(segment, start)
+                # Records come in file order: those up to the header are a prefix.
+                skip = _first(lines > header)
+                pieces.append(table.slice(skip))
+                rows.append(lines[skip:])
+                issues += [(line, text) for line, text in bad if line > header]
+                if cut is None:
+                    break
+                if cut[0] > header:
+                    issues.append(cut)
+                start = cut[0] + 1
+        combined = pa.concat_tables(pieces)
+        arrays = [self._cells(combined.column(f"c{i}")) for i in self.columns.keep]
+        lines = np.concatenate(rows)
+        # A record is blank when every cell is: its unread cells are judged by DuckDB.
+        blank = combined.column("__blank").to_numpy(zero_copy_only=False).astype(bool)
+        if blank.any() and all(a.null_count for a in arrays):
+            for values in arrays:
+                blank &= pc.is_null(values).to_numpy(zero_copy_only=False)
+            if blank.any():
+                keep = pa.array(~blank)
+                arrays, lines = [a.filter(keep) for a in arrays], lines[~blank]
+        found = [
+            make_issue(
+                "malformed_row",
+                table=self.source.table,
+                file=self.source.label,
+                row=line,
+                detail=detail,
+            )
+            for line, detail in sorted(issues)
+        ]
+        return arrays, lines, found
+
+    def _cells(self, values: pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        """One column's cells: CRs put back, trimmed, blanks missing."""
+        if self.carriage:
+            values = pc.replace_substring(values, "\0", "\r")
+        return _clean(values, ascii_only=self.ascii_only)
+
+    def _source_file(self, start: int, folder: Path) -> Path:
+        """A file DuckDB can read holding the text from line `start` on."""
+        if start == 1 and self.direct is not None:
+            return self.direct
+        path = folder / f"from-{start}.csv"
+        path.write_bytes(memoryview(self.data)[int(self.lines.starts[start - 1]) :])
+        return path
+
+    def _read(self, start: int, folder: Path) -> _Segment:
+        """Run DuckDB's CSV reader over the text from line `start` on."""
+        from csmetrics_cli.io.duck import connect, quote_literal
+
+        path = self._source_file(start, folder)
+        offset = int(self.lines.starts[start - 1])
+        names = [f"c{i}" for i in range(self.width)]
+        types = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
+        delim = quote_literal(self.delimiter)
+        reader = (
+            f"read_csv({quote_literal(str(path))}, delim={delim}, quote='\"', escape='\"', "
+            f"header=false, auto_detect=false, strict_mode=true, new_line='\\n', "
+            f"ignore_errors=true, store_rejects=true, rejects_limit=0, "
+            f"max_line_size={_MAX_RECORD_BYTES}, columns={{{types}}})"
+        )
+        unread = [n for i, n in enumerate(names) if i not in set(self.columns.keep)]
+        every = ", ".join(f"coalesce({n}, '')" for n in unread)
+        blank = f"regexp_full_match(concat({every}), '[\\s\\x00]*')" if unread else "true"
+        if self.quoted:
+            # Line breaks followed by text: how many non-blank lines a record covers.
+            spans = [f"coalesce(len(regexp_extract_all({n}, '\\n([^\\n]|$)')), 0)" for n in names]
+            breaks = [f"coalesce(len({n}) - len(replace({n}, chr(10), '')), 0)" for n in names]
+            sizes = [f"coalesce(len({n}), 0)" for n in names]
+            measures = (
+                f"1 + {' + '.join(spans)} AS __span, 1 + greatest({', '.join(breaks)}) AS __lines, "
+                f"{' + '.join(breaks)} AS __breaks, greatest({', '.join(sizes)}) AS __chars"
+            )
+        else:
+            measures = "1 AS __span, 1 AS __lines, 0 AS __breaks, 0 AS __chars"
+        kept = "".join(f"c{i}, " for i in self.columns.keep)
+        query = f"SELECT {kept}{measures}, {blank} AS __blank FROM {reader}"
+        con = connect()
+        try:
+            table = con.sql(query).to_arrow_table()
+            rejects = con.sql(
+                "SELECT min(line_byte_position), any_value(error_type) AS kind, "
+                "any_value(csv_line) AS text, "
+                "min(CASE WHEN error_type = 'MISSING COLUMNS' THEN column_idx END) AS missing, "
+                "count(*) FILTER (WHERE error_type = 'TOO MANY COLUMNS') AS extra, line "
+                "FROM reject_errors GROUP BY line ORDER BY line"
+            ).fetchall()
+        except Exception as exc:  # duckdb raises its own error types for files it cannot parse
+            raise fatal("unreadable_file", file=self.source.label, detail=str(exc)) from exc
+        finally:
+            con.close()
+        text = [str(r[2] or "") for r in rejects]
+        # A rejected record's text may begin with the blank lines before it.
+        lead = np.array([len(t) - len(t.lstrip("\n")) for t in text], dtype=np.int64)
+        position = np.array([r[0] for r in rejects], dtype=np.int64) - 1 + lead + offset
+        # DuckDB lists a short record once per missing field, a long one per extra field.
+        found = np.array(
+            [r[3] if r[3] is not None else self.width + int(r[4]) for r in rejects], np.int64
+        )
+        return _Segment(
+            table=table,
+            reject_start=self.lines.line_at(position) if len(rejects) else position,
+            reject_type=[str(r[1]) for r in rejects],
+            reject_text=[t.lstrip("\n") for t in text],
+            reject_found=found,
+            reject_slot=np.array([r[5] for r in rejects], dtype=np.int64),
+        )
+
+    def _number(
+        self, segment: _Segment, start: int
+    ) -> tuple[pa.Table, np.ndarray, list[tuple[int, str]], tuple[int, str] | None]:
+        """Line numbers of the segment's records, its malformed lines, and the first runaway.
+
+        Records after the first runaway are dropped: the next segment reads them again.
+        """
+        span = segment.table.column("__span").to_numpy(zero_copy_only=False).astype(np.int64)
+        breaks = segment.table.column("__breaks").to_numpy(zero_copy_only=False)
+        # Blank lines inside each record's quoted values (they are not slots of their own).
+        inner = np.concatenate([[0], np.cumsum(1 + breaks.astype(np.int64) - span)])
+        lines = self._place(span, segment.reject_start, start)
+        wrong = self._misplaced(segment, lines, inner, start)
+        forced = None
+        if wrong is not None:
+            # DuckDB's byte offset was off: place the record by its slot, cut there.
+            good = segment.reject_start[:wrong]
+            lines = self._place(span, good, start)
+            line = self._by_slot(segment.reject_slot[wrong], wrong, lines, span, breaks, inner,
+                                 good, start)  # fmt: skip
+            kind = segment.reject_type[wrong]
+            detail = _reject_detail(segment, wrong, self.width)
+            forced = (line, "unclosed quote" if kind == "UNQUOTED VALUE" else detail)
+            segment = _Segment(
+                segment.table, good, segment.reject_type[:wrong], segment.reject_text[:wrong],
+                segment.reject_found[:wrong], segment.reject_slot[:wrong],
+            )  # fmt: skip
+        rejected = segment.reject_start
+        cut = self._runaway(segment, lines)
+        if forced is not None and (cut is None or forced < cut):
+            cut = forced
+        filled = int(np.count_nonzero(self.lines.filled >= start))
+        if cut is None and int(np.sum(span)) + len(rejected) != filled:
+            # The records do not cover the lines exactly: a reject swallowed lines that
+            # DuckDB did not say. Cut at the first reject; the lines after it are read again.
+            if not len(rejected):
+                raise fatal(
+                    "unreadable_file", file=self.source.label,
+                    detail="csm could not number its lines (please report this file's layout)",
+                )  # fmt: skip
+            kind = segment.reject_type[0]
+            detail = _reject_detail(segment, 0, self.width)
+            cut = (int(rejected[0]), "unclosed quote" if kind == "UNQUOTED VALUE" else detail)
+        # Records come in file order, so the ones before the cut are a prefix.
+        kept = len(lines) if cut is None else _first(lines >= cut[0])
+        bad = [
+            (int(line), _reject_detail(segment, k, self.width))
+            for k, line in enumerate(rejected)
+            if (cut is None or line < cut[0]) and not self._blank_text(segment.reject_text[k])
+        ]
+        return segment.table.slice(0, kept), lines[:kept], bad, cut
+
+    def _place(self, span: np.ndarray, rejected: np.ndarray, start: int) -> np.ndarray:
+        """Kept records' first lines: they fill the non-blank lines rejects leave, in order."""
+        filled = self.lines.filled[self.lines.filled >= start]
+        free = filled[~np.isin(filled, rejected)]
+        first = np.cumsum(span) - span
+        # Past a runaway record the count is meaningless; those records are read again.
+        return free[np.minimum(first, len(free) - 1)] if len(free) else 0 * first
+
+    def _blank_before(self, start: int, line: np.ndarray) -> np.ndarray:
+        """How many blank lines lie in [start, line)."""
+        filled = self.lines.filled
+        return (line - start) - (np.searchsorted(filled, line) - np.searchsorted(filled, start))
+
+    def _misplaced(
+        self, segment: _Segment, lines: np.ndarray, inner: np.ndarray, start: int
+    ) -> int | None:
+        """The first reject whose line disagrees with DuckDB's slot for it (None: all agree).
+
+        A record's slot is 1 + the records and the blank lines outside values before it.
+        """
+        if not len(segment.reject_start):
+            return None
+        at = segment.reject_start
+        before = np.searchsorted(lines, at) if len(lines) else np.zeros(len(at), np.int64)
+        slot = np.arange(len(at)) + before + self._blank_before(start, at) - inner[before] + 1
+        wrong = np.flatnonzero(slot != segment.reject_slot)
+        return int(wrong[0]) if len(wrong) else None
+
+    def _by_slot(
+        self, slot: int, index: int, lines: np.ndarray, span: np.ndarray, breaks: np.ndarray,
+        inner: np.ndarray, good: np.ndarray, start: int,
+    ) -> int:  # fmt: skip
+        """The first line of the `index`-th reject, found from its slot alone.
+
+        With g kept records before it, it starts on the first non-blank line after them
+        (and after the rejects before it); its slot is then g + index + the blank lines
+        outside values before it + 1, which grows with g: a binary search finds g.
+        """
+        count = np.arange(len(lines) + 1)
+        ends = np.concatenate([[start], lines + 1 + breaks.astype(np.int64)])
+        after = np.maximum(ends, int(good[-1]) + 1 if len(good) else start)
+        filled = self.lines.filled
+        line = filled[np.minimum(np.searchsorted(filled, after), len(filled) - 1)]
+        slots = count + index + self._blank_before(start, line) - inner[count] + 1
+        g = int(np.searchsorted(slots, slot))
+        if g >= len(slots) or slots[g] != slot:
+            raise fatal(
+                "unreadable_file", file=self.source.label,
+                detail="csm could not number its lines (please report this file's layout)",
+            )  # fmt: skip
+        return int(line[g])
+
+    def _runaway(self, segment: _Segment, lines: np.ndarray) -> tuple[int, str] | None:
+        """The first record broken by a quote that is never closed: (line, why).
+
+        DuckDB ends a quoted value only at a closing quote, so an unclosed one shows as a
+        rejected record spanning lines (or one left open on the last line), or as a kept
+        record with an implausibly long value (MAX_QUOTED_LINES, MAX_QUOTED_CHARS).
+        """
+        found: list[tuple[int, str]] = []
+        last = int(self.lines.filled[-1])
+        for k, line in enumerate(segment.reject_start):
+            text, kind = segment.reject_text[k].rstrip("\n"), segment.reject_type[k]
+            spanned = text.count("\n") + 1
+            if kind == "LINE SIZE OVER MAXIMUM":
+                found.append((int(line), _runaway_detail(True, spanned, _MAX_RECORD_BYTES)))
+            elif spanned > 1 or (kind == "UNQUOTED VALUE" and int(line) == last):
+                to_end = kind == "UNQUOTED VALUE" and int(line) + spanned - 1 >= last
+                found.append((int(line), _runaway_detail(not to_end, spanned, len(text))))
+            if found:
+                break
+        if self.quoted and len(lines):
+            longest = segment.table.column("__lines").to_numpy(zero_copy_only=False)
+            chars = segment.table.column("__chars").to_numpy(zero_copy_only=False)
+            over = np.flatnonzero((longest > MAX_QUOTED_LINES) | (chars > MAX_QUOTED_CHARS))
+            if len(over):
+                k = int(over[0])
+                found.append((int(lines[k]), _runaway_detail(True, int(longest[k]), int(chars[k]))))
+        return min(found) if found else None
+
+    def _blank_text(self, text: str) -> bool:
+        """True when a rejected record holds nothing but blanks, quotes and delimiters."""
+        return not text.replace(self.delimiter, "").replace('"', "").replace("\0", "").strip()
+
+
+def _first(flags: np.ndarray) -> int:
+    """Index of the first true flag, or len(flags) when none is."""
+    return int(np.argmax(flags)) if flags.any() else len(flags)
 
 
 def _runaway_detail(closed: bool, lines: int, chars: int) -> str:
@@ -915,10 +774,24 @@ def _runaway_detail(closed: bool, lines: int, chars: int) -> str:
             f"unclosed quote (the quoted value would span {lines:,} lines; "
             f"a cell may span at most {MAX_QUOTED_LINES:,})"
         )
-    return (
-        f"unclosed quote (the quoted value would be {chars:,} characters long; "
-        f"a cell may hold at most {MAX_QUOTED_CHARS:,})"
-    )
+    if chars > MAX_QUOTED_CHARS:
+        return (
+            f"unclosed quote (the quoted value would be {chars:,} characters long; "
+            f"a cell may hold at most {MAX_QUOTED_CHARS:,})"
+        )
+    return "unclosed quote"
+
+
+def _reject_detail(segment: _Segment, k: int, width: int) -> str:
+    """Why DuckDB rejected a one-line record: its field count, or a quote inside a value."""
+    if segment.reject_type[k] in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        return _count_detail(width, int(segment.reject_found[k]))
+    return "stray quote (text after a closing quote)"
+
+
+def _count_detail(expected: int, found: int) -> str:
+    """Message detail for a line with the wrong number of fields."""
+    return f"expected {expected} fields, found {int(found)}"
 
 
 # ---------------------------------------------------------------- workbooks

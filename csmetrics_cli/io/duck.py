@@ -1,0 +1,36 @@
+"""The embedded engine (DuckDB): one in-memory database per process, imported lazily.
+
+`csm --help` must not import duckdb, so nothing here runs at import time. Every caller gets
+its own cursor on the shared database (opening a database costs tens of milliseconds, a
+cursor about one): temporary tables, such as a CSV read's rejects tables, belong to the
+cursor, so a reader sees only its own file's errors. DuckDB uses every core by default;
+`CSM_THREADS` caps it (a shared machine, a CI runner).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+
+@cache
+def _database() -> Any:
+    """The process's in-memory database: order-preserving, threads from CSM_THREADS if set."""
+    import duckdb
+
+    config: dict[str, Any] = {"preserve_insertion_order": True}
+    threads = os.environ.get("CSM_THREADS", "").strip()
+    if threads.isdigit() and int(threads) > 0:
+        config["threads"] = int(threads)
+    return duckdb.connect(":memory:", config=config)
+
+
+def connect() -> Any:
+    """A new cursor on the process's database (close it when done)."""
+    return _database().cursor()
+
+
+def quote_literal(text: str) -> str:
+    """`text` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
