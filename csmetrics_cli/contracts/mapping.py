@@ -44,10 +44,6 @@ if TYPE_CHECKING:
 
 POS = "__csm_pos"  # the raw frame's position of each row, carried through every step
 PREFIX = "\x00"  # computed columns' names in the shaped frame: never an export's header
-_INT = r"[+-]?(0|[1-9][0-9]*)"
-_NUMBER = r"[+-]?((0|[1-9][0-9]*)(\.[0-9]+)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
-_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_TIMESTAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
 
 
 @dataclass
@@ -287,7 +283,7 @@ def _split_delimited(source: Source, lines: pa.Array, numbers: np.ndarray, delim
                    row=int(numbers[b]), detail=f"not {len(header)} fields")
         for b in skipped
     ]  # fmt: skip
-    kept = np.setdiff1d(np.arange(1, len(numbers)), skipped)
+    kept = _without(np.arange(1, len(numbers)), skipped, len(numbers))
     exact = len(kept) == table.num_rows
     rows = numbers[kept] if exact else numbers[0] + 1 + np.arange(table.num_rows)
     names_out = _unique([h.strip() or f"column_{i + 1}" for i, h in enumerate(header)])
@@ -349,30 +345,50 @@ def shape(raw: RawTable, config: Config) -> Shaped:
     return _in_duckdb(raw, config, rules, columns, labels, expressions)
 
 
+# What every value of a typed header looks like, in the order tried.
+KINDS = {
+    "BIGINT": r"[+-]?(0|[1-9][0-9]*)",  # no leading zero: ids like 007 stay text
+    "DOUBLE": r"[+-]?((0|[1-9][0-9]*)(\.[0-9]+)?|\.[0-9]+)([eE][+-]?[0-9]+)?",
+    "DATE": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "TIMESTAMP": r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?",
+    "BOOLEAN": r"(?i)(true|false)",
+}
+SAMPLE_ROWS = 2000
+
+
+def _fits(con: duckdb.DuckDBPyConnection, table: str, tests: list[tuple[str, str]]) -> list[bool]:
+    """For each (header, kind): True when every value of the header in `table` has it."""
+    parts = [f"count({quote(h)}) = count(*) FILTER (WHERE regexp_full_match({quote(h)}, "
+             f"'{KINDS[k]}'))" for h, k in tests]  # fmt: skip
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {table}").fetchone()
+    assert row is not None
+    return [bool(v) for v in row]
+
+
 def _types(con: duckdb.DuckDBPyConnection, headers: list[str], texts: list[str]) -> dict[str, str]:
-    """The SQL type of each header that the SQL texts may mention (see the module doc)."""
+    """The SQL type of each header that the SQL texts may mention (see the module doc): the
+    first kind of KINDS that every value has, else VARCHAR (blank columns stay VARCHAR).
+
+    Kinds are tried on the first SAMPLE_ROWS rows, and only a kind the sample fits is checked
+    over the whole column: one scan per typed-looking column, none for text."""
     joined = " ".join(texts).lower()
     named = [h for h in headers if h.lower() in joined or normalise_header(h) in joined]
     if not named:
         return {}
-    checks = {"BIGINT": _INT, "DOUBLE": _NUMBER, "DATE": _DATE, "TIMESTAMP": _TIMESTAMP,
-              "BOOLEAN": "(?i)(true|false)"}  # fmt: skip
-    parts = []
-    for i, h in enumerate(named):
-        col = quote(h)
-        parts.append(f"count({col}) AS n{i}")
-        parts += [
-            f"count(*) FILTER (WHERE {col} IS NOT NULL AND NOT regexp_full_match({col}, "
-            f"'{pattern}')) AS {kind.lower()}{i}"
-            for kind, pattern in checks.items()
-        ]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM raw").fetchone()
-    assert row is not None
-    found = dict(zip([p.rsplit(" AS ", 1)[1] for p in parts], row, strict=True))
-    types = {}
-    for i, h in enumerate(named):
-        if found[f"n{i}"]:
-            types[h] = next((k for k in checks if found[f"{k.lower()}{i}"] == 0), "VARCHAR")
+    con.execute(f"CREATE TEMP TABLE sample AS SELECT * FROM raw LIMIT {SAMPLE_ROWS}")
+    counts = con.execute(f"SELECT {', '.join(f'count({quote(h)})' for h in named)} FROM raw"
+                         ).fetchone() or ()  # fmt: skip
+    candidates: dict[str, list[str]] = {h: [] for h, n in zip(named, counts, strict=True) if n}
+    tests = [(h, k) for h in candidates for k in KINDS]
+    for (h, k), ok in zip(tests, _fits(con, "sample", tests), strict=True):
+        if ok:
+            candidates[h].append(k)
+    types = dict.fromkeys(candidates, "VARCHAR")
+    while pending := [(h, kinds.pop(0)) for h, kinds in candidates.items() if kinds]:
+        for (h, k), ok in zip(pending, _fits(con, "raw", pending), strict=True):
+            if ok:
+                types[h] = k
+                candidates[h] = []
     return types
 
 
@@ -394,7 +410,7 @@ def _in_duckdb(
     headers = [str(h) for h in raw.frame.columns]
     ctx = _Ctx(config, headers, raw.source.label)
     con = duckdb.connect()
-    arrow = pa.Table.from_pandas(raw.frame.astype(object), preserve_index=False).cast(
+    arrow = pa.Table.from_pandas(raw.frame, preserve_index=False).cast(
         pa.schema([(h, pa.large_string()) for h in headers])
     ) if headers else pa.table({})  # fmt: skip
     con.register("raw", arrow.append_column(POS, pa.array(np.arange(len(raw.frame)))))
@@ -410,7 +426,8 @@ def _in_duckdb(
                     (section, "where", rules.where), ctx)  # fmt: skip
         con.register("kept_where", kept)
         relation = f"(SELECT * FROM typed WHERE {POS} IN (SELECT {POS} FROM kept_where))"
-        gone = np.setdiff1d(np.arange(len(raw.frame)), _positions(kept))
+        n = len(raw.frame)
+        gone = _without(np.arange(n), _positions(kept), n)
         dropped.append((gone, "filtered", f"[{section}] where = {rules.where!r}"))
     if rules.dedupe:
         rule = rules.dedupe
@@ -433,7 +450,7 @@ def _in_duckdb(
                                           labels)  # fmt: skip
         wide_cols = ["survey_type", "score"]
         answered = _positions(con.sql(f"SELECT DISTINCT {POS} FROM {relation}").to_arrow_table())
-        dropped.append((np.setdiff1d(before, answered), "filtered",
+        dropped.append((_without(before, answered, len(raw.frame)), "filtered",
                         f"no rating in any [{section}.wide] column"))  # fmt: skip
     outputs = [f"{POS}"]
     for i, (canon, expr) in enumerate(expressions.items()):
@@ -494,6 +511,13 @@ def _unpivot(
     columns["survey_type"], columns["score"] = PREFIX + "survey_type", PREFIX + "score"
     con.execute(f"CREATE TEMP VIEW wide AS {' UNION ALL '.join(parts)}")
     return "wide", [h for h in rated if h is not None], names
+
+
+def _without(values: np.ndarray, drop: np.ndarray, size: int) -> np.ndarray:
+    """`values` (positions below `size`) minus `drop`, in order (a mask: no sorting)."""
+    gone = np.zeros(size, dtype=bool)
+    gone[drop] = True
+    return values[~gone[values]]
 
 
 def _positions(table: Any) -> np.ndarray:
