@@ -2,6 +2,10 @@
 
 Tables are loaded lazily so that a revenue report never reads a 10-million-row events file.
 The data-quality report (rows read, rows excluded, issues) accumulates as tables load.
+
+Metrics read product events as the `activity` frame: the events table aggregated by an
+engine (`engine`: "duckdb" or "spark", engine/events_sql.py), or the pre-aggregated
+`activity` table when the data has no events table (events win when both exist).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from csmetrics_cli.contracts.checks import CheckedTable, check_table
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, find_sources
 from csmetrics_cli.io.readers import read_table
-from csmetrics_cli.problems import InputError, Issue, closest, fatal
+from csmetrics_cli.problems import InputError, Issue, closest, fatal, make_issue
 
 REQUIRED_TABLES = ("subscriptions",)
+ACTIVITY_MARK = {"<activity>"}  # the cache entry of the aggregate, not of the raw events
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class Dataset:
     unusable: dict[str, str] = field(default_factory=dict)  # optional table -> why it was skipped
     cache: dict[object, object] = field(default_factory=dict)  # period-independent derived data
     use_cache: bool = False  # keep checked tables on disk (contracts/cache.py)
+    engine: str = "duckdb"  # where the events aggregation runs: "duckdb" or "spark"
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +97,12 @@ class Dataset:
                     "missing_table", table=table, file=str(root), hint=_table_hint(root, table)
                 )
         data = cls(root=root, config=config, sources=sources)
+        if "events" in sources and "activity" in sources:
+            ignored = sources.pop("activity")
+            detail = f"the events table ({sources['events'].label}) is used instead"
+            issue = make_issue("table_superseded", table="activity", file=ignored.label,
+                               detail=detail, excluded=False)  # fmt: skip
+            data.issues.append(issue)
         if progress is not None:
             data.progress = progress
         return data
@@ -99,6 +111,8 @@ class Dataset:
         """The checked table, or None when the data has no such table."""
         if name in self._frames:
             return self._frames[name]
+        if name == "activity":
+            return self._activity()
         source = self.sources.get(name)
         if source is None or name in self.unusable:
             return None
@@ -127,10 +141,40 @@ class Dataset:
         self.issues.extend(checked.issues)
         return checked.frame
 
+    def _activity(self) -> pd.DataFrame | None:
+        """The activity frame: events aggregated on the engine, or the activity table."""
+        from csmetrics_cli.engine.events_sql import activity_of
+
+        source = self.sources.get("events") or self.sources.get("activity")
+        if source is None or source.table in self.unusable:
+            return None
+        customers = self.table("customers") if "customers" in self.sources else None
+        customer_ids = pd.Index(customers["customer_id"]) if customers is not None else None
+        try:
+            with self.progress(f"Reading {source.label}"):
+                checked = self._checked(source.table, source, ACTIVITY_MARK, customer_ids,
+                                        lambda: activity_of(source, self.config, customer_ids,
+                                                            self.engine))  # fmt: skip
+        except InputError as exc:
+            self.unusable[source.table] = exc.message
+            self.issues.append(exc.issue)
+            return None
+        self._frames["activity"] = checked.frame
+        self.reports[source.table] = TableReport(
+            source.table, source.label, checked.rows_read, checked.rows_excluded
+        )
+        self.issues.extend(checked.issues)
+        return checked.frame
+
     def _checked(
-        self, name: str, source: Source, usecols: set[str] | None, customer_ids: pd.Index | None
+        self,
+        name: str,
+        source: Source,
+        usecols: set[str] | None,
+        customer_ids: pd.Index | None,
+        build: Callable[[], CheckedTable] | None = None,
     ) -> CheckedTable:
-        """Read and check one table, through the on-disk cache when it is on."""
+        """Read and check one table (or `build` it), through the on-disk cache when on."""
         from csmetrics_cli.contracts import cache
 
         entry = None
@@ -140,21 +184,31 @@ class Dataset:
             hit = cache.load(entry)
             if hit is not None:
                 return hit
-        raw = read_table(source, encoding=self.config.encoding, usecols=usecols)
-        checked = check_table(raw, self.config, customer_ids)
+        if build is not None:
+            checked = build()
+        else:
+            raw = read_table(source, encoding=self.config.encoding, usecols=usecols)
+            checked = check_table(raw, self.config, customer_ids)
         if entry is not None:
             cache.store(entry, checked)
         return checked
 
     def has(self, name: str, column: str | None = None) -> bool:
-        """True when the table exists (and has the column with at least one value)."""
+        """True when the table exists (and has the column with at least one value).
+
+        Events are answered from the activity frame (its `day` is their `timestamp`) unless
+        the raw events were read, so asking never loads them."""
+        if name == "events" and name not in self._frames:
+            name, column = "activity", "day" if column == "timestamp" else column
         frame = self.table(name)
         if frame is None:
             return False
         return column is None or (column in frame.columns and bool(frame[column].notna().any()))
 
     def load(self, names: Iterable[str] | None = None) -> None:
-        """Load the named tables (all found ones by default), customers first."""
+        """Load the named tables (all found ones by default), customers first; events and
+        activity as the activity frame."""
         wanted = list(self.sources) if names is None else list(names)
+        wanted = ["activity" if n == "events" else n for n in wanted]
         for name in sorted(wanted, key=lambda n: n != "customers"):
             self.table(name)

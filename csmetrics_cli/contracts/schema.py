@@ -199,6 +199,27 @@ SCHEMAS: dict[str, TableSchema] = {
             ),
             known_columns_only=True,
         ),
+        # Events already rolled up (a warehouse's daily activity): read instead of `events`.
+        TableSchema(
+            "activity",
+            (
+                Column("customer_id", "id", aliases=_CUSTOMER_ID),
+                Column("user_id", "id", required=True, not_blank=True, aliases=("user",)),
+                Column(
+                    "day",
+                    "date",
+                    required=True,
+                    not_blank=True,
+                    aliases=("date", "activity_date", "event_date"),
+                ),
+                Column("feature"),
+                Column("event", aliases=("event_name",)),
+                Column(
+                    "events", "number", non_negative=True, aliases=("count", "event_count", "n")
+                ),
+            ),
+            known_columns_only=True,
+        ),
         TableSchema(
             "onboarding",
             (

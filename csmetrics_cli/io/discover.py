@@ -4,9 +4,10 @@
 
 - In a folder, a table is a file directly inside it whose stem is the table name,
   case-insensitively: `customers.csv`, `Customers.CSV`, `customers.csv.gz`, `customers.tsv`,
-  `customers.txt`, `customers.xlsx`, `customers.parquet`. Other files and subfolders are
-  ignored. A folder `.xlsx` gets `sheet=None`: the reader uses the sheet named after the
-  table if there is one, else the first sheet.
+  `customers.txt`, `customers.xlsx`, `customers.parquet`. A subfolder `events/` holding
+  Parquet files (at any depth: a hive-partitioned dataset) is the events table. Other files
+  and subfolders are ignored. A folder `.xlsx` gets `sheet=None`: the reader uses the sheet
+  named after the table if there is one, else the first sheet.
 - A `.xlsx` workbook: a table is the sheet whose name, case-insensitively and ignoring
   surrounding spaces, is the table name (`" Customers "` is `customers`).
 - A single table file (`customers.csv`) is accepted too and provides just that table.
@@ -89,6 +90,9 @@ def _folder_sources(folder: Path) -> dict[str, Source]:
     """Tables from the files directly inside `folder`."""
     found: dict[str, Source] = {}
     for path in sorted(folder.iterdir()):
+        if path.is_dir() and path.name.lower() == "events" and any(path.rglob("*.parquet")):
+            _claim(found, Source("events", path, None))  # a Parquet dataset, maybe partitioned
+            continue
         parts = split_name(path.name) if path.is_file() else None
         if parts is None or parts[0] not in TABLES:
             continue
