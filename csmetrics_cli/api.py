@@ -212,7 +212,7 @@ def report(
         data_quality=quality_summary(data),
         data_through={"first": _day(first), "last": _day(last)},
         currency=data.config.currency,
-        warnings=staleness(periods, first, last),
+        warnings=[*data.warnings, *staleness(periods, first, last)],
         previous_periods=[p.label for p in before],
     )
 

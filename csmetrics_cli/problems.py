@@ -25,8 +25,8 @@ class ProblemType:
 
 
 # Row-level problems exclude only the row they are found on; fatal ones block the table.
-# Three are warnings that exclude nothing: duplicate_column, unknown_customer (reported
-# once per table with the count and a few ids; the rows are kept) and table_superseded.
+# Two are warnings that exclude nothing: duplicate_column, and unknown_customer (reported
+# once per table with the count and a few ids; the rows are kept).
 PROBLEMS: dict[str, ProblemType] = {
     p.code: p
     for p in [
@@ -178,12 +178,6 @@ PROBLEMS: dict[str, ProblemType] = {
             "Value not recognised",
             "'{value}' in '{column}' is not one of {detail}",
             "map it in csm.toml under [values.{table}.{column}]",
-        ),
-        ProblemType(
-            "table_superseded",
-            "Table not used",
-            "'{table}' ({file}) is not used: {detail}",
-            "remove one of the two tables from the data folder",
         ),
         ProblemType(
             "score_out_of_range",

@@ -22,7 +22,7 @@ from csmetrics_cli.contracts.checks import CheckedTable, check_table
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, find_sources
 from csmetrics_cli.io.readers import read_table
-from csmetrics_cli.problems import InputError, Issue, closest, fatal, make_issue
+from csmetrics_cli.problems import InputError, Issue, closest, fatal
 
 REQUIRED_TABLES = ("subscriptions",)
 ACTIVITY_MARK = {"<activity>"}  # the cache entry of the aggregate, not of the raw events
@@ -78,6 +78,7 @@ class Dataset:
     cache: dict[object, object] = field(default_factory=dict)  # period-independent derived data
     use_cache: bool = False  # keep checked tables on disk (contracts/cache.py)
     engine: str = "duckdb"  # where the events aggregation runs: "duckdb" or "spark"
+    warnings: list[str] = field(default_factory=list)  # about the data as found, for the report
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
@@ -99,10 +100,11 @@ class Dataset:
         data = cls(root=root, config=config, sources=sources)
         if "events" in sources and "activity" in sources:
             ignored = sources.pop("activity")
-            detail = f"the events table ({sources['events'].label}) is used instead"
-            issue = make_issue("table_superseded", table="activity", file=ignored.label,
-                               detail=detail, excluded=False)  # fmt: skip
-            data.issues.append(issue)
+            used = sources["events"].label
+            data.warnings.append(
+                f"both {used} and {ignored.label} are in the data: {used} is used, not the"
+                f" pre-aggregated {ignored.label}"
+            )
         if progress is not None:
             data.progress = progress
         return data

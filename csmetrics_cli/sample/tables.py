@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from csmetrics_cli.contracts.schema import SCHEMAS
+from csmetrics_cli.contracts.schema import SPEC_TABLES
 from csmetrics_cli.sample.arrays import OPEN, Arr, _day
 from csmetrics_cli.sample.model import (
     COST_CATEGORIES,
@@ -44,8 +44,7 @@ from csmetrics_cli.sample.model import (
     _Window,
 )
 
-# The canonical tables, in SPEC order; `activity` is an alternative input to events, not sampled.
-TABLES = tuple(name for name in SCHEMAS if name != "activity")
+TABLES = SPEC_TABLES  # the canonical tables, in SPEC order
 STR = pd.StringDtype(na_value=np.nan)
 
 
