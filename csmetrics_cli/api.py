@@ -48,8 +48,10 @@ def open_data(
     encoding: str | None = None,
     progress: Progress | None = None,
     cache: bool = False,
+    engine: str = "duckdb",
 ) -> Dataset:
-    """Find the tables and the config for a --data path; tables load when first used."""
+    """Find the tables and the config for a --data path; tables load when first used; the
+    events aggregate on `engine` ("duckdb", or "spark" with the spark extra)."""
     from csmetrics_cli.config import find_config, load_config
     from csmetrics_cli.contracts.dataset import Dataset
 
@@ -58,6 +60,7 @@ def open_data(
         cfg = dataclasses.replace(cfg, encoding=encoding)
     dataset = Dataset.open(data, cfg, progress)
     dataset.use_cache = cache
+    dataset.engine = engine
     return dataset
 
 

@@ -33,14 +33,18 @@ def rerun(command: str, data: Path | None, config: Path | None) -> str:
 
 
 def open_data(
-    data: Path | None, config: Path | None, encoding: str | None, no_cache: bool = False
+    data: Path | None,
+    config: Path | None,
+    encoding: str | None,
+    no_cache: bool = False,
+    engine: str = "duckdb",
 ) -> Dataset:
     """Open --data (or ./sample_data) with its config; tables load, timed, when first used,
-    from the table cache unless --no-cache."""
+    from the table cache unless --no-cache; events aggregate on `engine`."""
     from csmetrics_cli.api import default_data, open_data
 
     root = default_data(data, console.say)
-    return open_data(root, config, encoding, console.progress, cache=not no_cache)
+    return open_data(root, config, encoding, console.progress, cache=not no_cache, engine=engine)
 
 
 def finish(

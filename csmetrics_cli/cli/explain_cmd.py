@@ -27,6 +27,7 @@ def explain(
     config: options.ConfigFile = None,
     encoding: options.Encoding = None,
     no_cache: options.NoCache = False,
+    engine: options.EngineOpt = "duckdb",
     fmt: options.FormatOpt = None,
     as_json: options.Json = False,
     output: options.Output = None,
@@ -47,7 +48,7 @@ def explain(
     fmt_ = options.pick_format(fmt, as_json, output, "explain")
     spec = api.select_metrics(None, [metric])[0]
     options.resolve_periods(period, None, None)
-    ds = common.open_data(data, config, encoding, no_cache)
+    ds = common.open_data(data, config, encoding, no_cache, options.check_engine(engine))
     period_ = options.resolve_periods(period, None, None, ds.config.timezone)[0]
     result = api.explain(ds, spec, period_, by, top)
     common.finish(ds, strict, validate_hint=common.rerun("validate", data, config))

@@ -24,6 +24,7 @@ def report(
     config: options.ConfigFile = None,
     encoding: options.Encoding = None,
     no_cache: options.NoCache = False,
+    engine: options.EngineOpt = "duckdb",
     fmt: options.FormatOpt = None,
     as_json: options.Json = False,
     output: options.Output = None,
@@ -45,7 +46,7 @@ def report(
     fmt_ = options.pick_format(fmt, as_json, output, "report")
     specs = api.select_metrics(family, options.parse_metric_ids(metrics))
     options.resolve_periods(period, from_, to)
-    ds = common.open_data(data, config, encoding, no_cache)
+    ds = common.open_data(data, config, encoding, no_cache, options.check_engine(engine))
     periods = options.resolve_periods(period, from_, to, ds.config.timezone)
     result = api.report(ds, periods, specs, segment_by=by, compare=compare)
     common.finish(ds, strict, result.warnings, common.rerun("validate", data, config))

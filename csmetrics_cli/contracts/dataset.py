@@ -152,11 +152,18 @@ class Dataset:
             return None
         customers = self.table("customers") if "customers" in self.sources else None
         customer_ids = pd.Index(customers["customer_id"]) if customers is not None else None
-        try:
+
+        def build() -> CheckedTable:
+            if self.engine == "spark" and source.table == "events":
+                from csmetrics_cli.engine.events_spark import session
+
+                with self.progress("Starting Spark"):  # timed with -v: Spark's start-up share
+                    session(self.config.timezone)
             with self.progress(f"Reading {source.label}"):
-                checked = self._checked(source.table, source, ACTIVITY_MARK, customer_ids,
-                                        lambda: activity_of(source, self.config, customer_ids,
-                                                            self.engine))  # fmt: skip
+                return activity_of(source, self.config, customer_ids, self.engine)
+
+        try:
+            checked = self._checked(source.table, source, ACTIVITY_MARK, customer_ids, build)
         except InputError as exc:
             self.unusable[source.table] = exc.message
             self.issues.append(exc.issue)

@@ -430,17 +430,18 @@ def checked_activity(
 
 
 def activity_of(
-    source: Source, config: Config, customer_ids: pd.Index | None, engine: str = "duckdb"
+    source: Source,
+    config: Config,
+    customer_ids: pd.Index | None,
+    engine: str = "duckdb",
 ) -> CheckedTable:
-    """The activity frame of a data set: its events aggregated on `engine`, or its
+    """The activity frame of a data set: its events aggregated on `engine` ("duckdb" or
+    "spark"; a workbook sheet is always read by csm and aggregated on DuckDB), or its
     pre-aggregated activity table."""
     if source.table == "activity":
         return activity_table(source, config, customer_ids)
-    if (
-        engine == "spark"
-        and source.sheet is None
-        and not source.path.name.lower().endswith(".xlsx")
-    ):
+    workbook = source.sheet is not None or source.path.name.lower().endswith(".xlsx")
+    if engine == "spark" and not workbook:
         from csmetrics_cli.engine.events_spark import spark_activity
 
         return spark_activity(source, config, customer_ids)
