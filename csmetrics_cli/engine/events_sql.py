@@ -232,13 +232,15 @@ def _parse_slow(
 ) -> pd.DataFrame:
     """Days of the texts left to csm's parser (vectorised, once per distinct text).
 
-    When the engine read some timestamps itself, a marker text goes first so that
+    When the engine read some timestamps itself, a date goes first so that
     parse_dates sees that the column is not all plain numbers (it reads Excel serials only
     then), as it would on the whole column.
     """
     texts = texts.astype("str").reset_index(drop=True)
     read = bool(partial["day"].notna().any())
-    shown = pd.concat([pd.Series(["2000-01-01"] * read), texts], ignore_index=True)
+    # Excel errors are blanked before parsing, as check_table does (they are no dates).
+    shown = pd.concat([pd.Series(["2000-01-01"] * read, dtype="str"),
+                       texts.mask(is_in(texts, EXCEL_ERRORS))], ignore_index=True)  # fmt: skip
     parsed = parse_dates(shown, date_order=config.date_order, tz=config.timezone)
     if parsed.ambiguous:
         raise fatal(
@@ -335,6 +337,16 @@ class DuckEngine:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
 
+def _delimiter(path: Path) -> str:
+    """The delimiter csm's reader would pick, from the first 64 KB of the file."""
+    from csmetrics_cli.io.readers import _sniff_delimiter
+
+    opener: Callable[..., object] = gzip.open if _is_gzip(path) else open
+    with opener(path, "rb") as stream:  # type: ignore[attr-defined]
+        head = stream.read(1 << 16)
+    return _sniff_delimiter(head.decode("utf-8", errors="replace"))
+
+
 def parquet_files(path: Path) -> list[Path]:
     """The Parquet files of a dataset folder (any depth, hive partitions included), sorted."""
     return sorted(p for p in path.rglob("*.parquet") if p.is_file())
@@ -384,8 +396,10 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
         and (config.encoding is None)
     ):
         path = str(source.path).replace("'", "''")
-        delim = ", delim = '\t'" if kind == ".tsv" else ""
-        relation = f"read_csv('{path}', all_varchar = true, header = true{delim})"
+        delim = "\t" if kind == ".tsv" else _delimiter(source.path)
+        # csm's CSV rules, not DuckDB's sniffer: no comment lines (`#N/A` is a value).
+        relation = (f"read_csv('{path}', all_varchar = true, header = true, delim = '{delim}',"
+                    " quote = '\"', escape = '\"', comment = '', null_padding = false)")  # fmt: skip
         row_no, numbered = "row_number() OVER () + 1", True
     else:
         return None
