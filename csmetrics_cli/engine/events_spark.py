@@ -71,7 +71,8 @@ def _quiet() -> Iterator[None]:
     """PySpark warns on every conversion that it does not fully support pandas 3; the frames
     csm exchanges (strings, dates, integers) convert exactly."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", module="pyspark")
+        warnings.filterwarnings("ignore", category=FutureWarning)
         yield
 
 

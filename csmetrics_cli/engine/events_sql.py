@@ -398,8 +398,10 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
         path = str(source.path).replace("'", "''")
         delim = "\t" if kind == ".tsv" else _delimiter(source.path)
         # csm's CSV rules, not DuckDB's sniffer: no comment lines (`#N/A` is a value).
-        relation = (f"read_csv('{path}', all_varchar = true, header = true, delim = '{delim}',"
-                    " quote = '\"', escape = '\"', comment = '', null_padding = false)")  # fmt: skip
+        rules = "quote = '\"', escape = '\"', comment = '', null_padding = false"
+        relation = (
+            f"read_csv('{path}', all_varchar = true, header = true, delim = '{delim}', {rules})"
+        )
         row_no, numbered = "row_number() OVER () + 1", True
     else:
         return None
