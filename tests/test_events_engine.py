@@ -191,3 +191,19 @@ def test_spark_without_the_extra_is_a_usage_error(sample, monkeypatch, capsys):
 def test_unknown_engine_is_a_usage_error(sample, capsys):
     assert main(["report", "-d", str(sample), "-p", "2024-06", "--engine", "polars"]) == 2
     assert "duckdb, spark" in capsys.readouterr().err
+
+
+def test_row_numbers_when_a_value_spans_lines(tmp_path):
+    # Header on line 1, record 1 on lines 2-3 (a quoted value spans them), line 4 blank,
+    # record 2 (blank user) on editor line 5, not record number 2 + 1 = 3.
+    folder = write_tables(tmp_path, subscriptions=SUBS, events="""
+        timestamp,user_id,customer_id,feature
+        2024-06-01,u1,A,"two
+        lines"
+
+        2024-06-02,,A,api
+    """)  # fmt: skip
+    data = Dataset.open(folder, Config())
+    assert data.table("activity") is not None
+    assert [(i.code, i.row) for i in data.issues] == [("missing_value", 5)]
+    assert (data.reports["events"].rows_read, data.reports["events"].rows_excluded) == (2, 1)

@@ -360,11 +360,16 @@ def duck_activity(source: Source, config: Config, customer_ids: pd.Index | None)
     scan = _duck_scan(engine, source, config)
     if scan is not None:
         try:
-            return aggregate(engine, scan, config, customer_ids)
+            out = aggregate(engine, scan, config, customer_ids)
         except duckdb.Error:
             if not scan.row_numbers or source.path.name.lower().endswith(".parquet"):
                 raise
-        # A text file DuckDB cannot read as it is: csm's reader says why, row by row.
+        else:
+            unnumbered = any(i.excluded and i.row is None for i in out.issues)
+            if not (unnumbered and scan.row_numbers):
+                return out
+        # A text file DuckDB cannot read as it is, or whose excluded rows need the editor
+        # lines (multi-line values, blank lines): csm's reader says why, row by row.
     return checked_activity(DuckEngine(config.timezone), source, config, customer_ids)
 
 
