@@ -112,10 +112,10 @@ def _dated(kind: str) -> str:
 
 def aggregate_sql(kind: str) -> str:
     """One scan: rows per (customer, user, day, feature, event, slow_ts), bad rows included;
-    `events` counts them and `first_row` is the first row of each group."""
+    `events` counts them and `first_row` is the first row of each group (the sort order)."""
     keys = ", ".join([*KEYS, "slow_ts"])
     return (f"SELECT {keys}, COUNT(*) AS events, MIN(row_no) AS first_row"
-            f" FROM ({_dated(kind)}) AS dated GROUP BY {keys}")  # fmt: skip
+            f" FROM ({_dated(kind)}) AS dated GROUP BY {keys} ORDER BY first_row")  # fmt: skip
 
 
 def bad_rows_sql(kind: str) -> str:
@@ -191,12 +191,15 @@ def aggregate(
     The engine scans the events once; the distinct texts it leaves (`slow_ts`) are read by
     csm's parser and joined back on the compact frame by a local DuckDB."""
     partial = engine.query(aggregate_sql(scan.ts_kind))
-    local = engine if isinstance(engine, DuckEngine) else DuckEngine(config.timezone)
     texts = partial["slow_ts"].dropna().drop_duplicates()
     slow_days = _parse_slow(texts, partial, scan, config)
-    local.register("partial", partial)
-    local.register("slow_days", slow_days)
-    frame = _typed(local.query(MERGE_SQL))
+    if len(texts):
+        local = engine if isinstance(engine, DuckEngine) else DuckEngine(config.timezone)
+        local.register("partial", partial)
+        local.register("slow_days", slow_days)
+        frame = _typed(local.query(MERGE_SQL))
+    else:  # every timestamp was read by the engine: the groups are final
+        frame = _typed(partial)
     bad = (frame["user_id"].isna() | frame["day"].isna()).to_numpy()
     rows_read = int(frame["events"].sum())
     excluded = int(frame.loc[bad, "events"].sum())
@@ -328,7 +331,12 @@ class DuckEngine:
         self.con.execute(f"SET TimeZone = '{timezone}'")
 
     def query(self, sql: str) -> pd.DataFrame:
-        return self.con.sql(sql).df()
+        import pyarrow as pa
+
+        text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", no object copy
+        kinds = {pa.string(): text, pa.large_string(): text, pa.string_view(): text}
+        table = self.con.sql(sql).fetch_arrow_table()
+        return table.to_pandas(types_mapper=kinds.get, date_as_object=False)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         self.con.register(name, frame)
