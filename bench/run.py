@@ -7,7 +7,9 @@ times (median of --repeat runs, peak RSS from os.wait4) `csm report --format jso
 and for a 24-month --from/--to trend, each beside bench/duckdb_reference.py run as a whole
 process on the same files, and checks that every value the reference computes agrees with
 csm's (relative tolerance 1e-6): any disagreement is printed loudly and the exit status is 1.
-Also times the same report a second time (the row a cache would speed up), csm's one-family
+With pyspark installed (and no --no-spark), the one-month report also runs with `--engine
+spark` on a local session; stderr says how much of its time was starting Spark (csm's -v
+timing). Also times the same report a second time (the row a cache would speed up), csm's one-family
 reports and `csm validate` (left out by --quick), and startup: `csm --help`, `csm metrics`, a
 bare one-command Typer app and a bare interpreter.
 
@@ -23,6 +25,7 @@ counts.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -49,6 +52,7 @@ class Timing:
     seconds: float  # median wall time
     peak_mb: float  # max RSS over the runs
     stdout: str  # of the last run
+    stderr: str = ""  # of the last run
 
 
 def timed(cmd: list[str], repeat: int) -> Timing:
@@ -63,10 +67,19 @@ def timed(cmd: list[str], repeat: int) -> Timing:
             peak = max(peak, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
             stdout.seek(0)
             stderr.seek(0)
-            out = stdout.read().decode()
+            out, err = stdout.read().decode(), stderr.read().decode()
             if os.waitstatus_to_exitcode(status) != 0:
-                raise SystemExit(f"{' '.join(cmd)} failed:\n{stderr.read().decode()}")
-    return Timing(statistics.median(times), peak, out)
+                raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    return Timing(statistics.median(times), peak, out, err)
+
+
+def spark_start(stderr: str) -> float | None:
+    """Seconds csm spent starting Spark, from its -v timing line `Starting Spark: 12.34 s`."""
+    for line in stderr.splitlines():
+        text = line.strip()
+        if text.startswith("Starting Spark:") and text.endswith(" s"):
+            return float(text.removeprefix("Starting Spark:").removesuffix(" s"))
+    return None
 
 
 def csm_values(report: str) -> tuple[dict[tuple[str, str, str | None], Any], list[str]]:
@@ -129,6 +142,7 @@ def main() -> None:
     parser.add_argument("--period", default="2024-06")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="skip the one-family rows")
+    parser.add_argument("--no-spark", action="store_true", help="skip the --engine spark row")
     opts = parser.parse_args()
     big = ensure_data(opts.customers, opts.seed)
     n = f"{opts.customers:,} customers"
@@ -159,6 +173,13 @@ def main() -> None:
              [*CSM, "report", "--period", "2024-06", "-f", "json"],
              [*REF, "-d", "sample_data", "--period", "2024-06"], ["2024-06"]),
         ]  # fmt: skip
+    spark = None
+    if not opts.no_spark and importlib.util.find_spec("pyspark") is not None:
+        spark = (f"report {opts.period}, all families, JSON, --engine spark (local), {n}",
+                 [*CSM, "report", "-d", str(big), "--period", opts.period, "--format", "json",
+                  "--no-cache", "--engine", "spark", "-v"],
+                 [*REF, "-d", str(big), "--period", opts.period], [opts.period])  # fmt: skip
+        cases.insert(1, spark)
     cases += [  # hand-made rows at the SPEC's edges (see the docstring)
         ("hand-made edge cases bench/edge, 2024-06, JSON",
          [*CSM, "report", "-d", str(EDGE), "--period", "2024-06", "-f", "json"],
@@ -178,6 +199,14 @@ def main() -> None:
         if ref_cmd is None:
             print(f"| {label} | {c.seconds:.2f} | - | - | {c.peak_mb:.0f} | - |", flush=True)
             continue
+        if spark is not None and label == spark[0]:
+            start = spark_start(c.stderr)
+            share = f"{start:.1f} s ({start / c.seconds:.0%})" if start is not None else "?"
+            print(
+                f"  --engine spark: {c.seconds:.2f} s, of which starting Spark {share}",
+                file=sys.stderr,
+                flush=True,
+            )
         r = timed(ref_cmd, opts.repeat)
         ratio = c.seconds / r.seconds
         print(f"| {label} | {c.seconds:.2f} | {r.seconds:.2f} | {ratio:.1f} | {c.peak_mb:.0f} "

@@ -50,8 +50,10 @@ def open_data(
     progress: Progress | None = None,
     cache: bool = False,
     definitions: dict[str, object] | None = None,
+    engine: str = "duckdb",
 ) -> Dataset:
-    """Find the tables and the config for a --data path; tables load when first used.
+    """Find the tables and the config for a --data path; tables load when first used; the
+    events aggregate on `engine` ("duckdb", or "spark" with the spark extra).
 
     `definitions` (checked switch values, from --define) override the config's own.
     """
@@ -65,6 +67,7 @@ def open_data(
         cfg = dataclasses.replace(cfg, definitions={**cfg.definitions, **definitions})
     dataset = Dataset.open(data, cfg, progress)
     dataset.use_cache = cache
+    dataset.engine = engine
     return dataset
 
 
@@ -239,7 +242,7 @@ def report(
         data_quality=quality_summary(data),
         data_through={"first": _day(first), "last": _day(last)},
         currency=data.config.currency,
-        warnings=staleness(periods, first, last),
+        warnings=[*data.warnings, *staleness(periods, first, last)],
         previous_periods=[p.label for p in before],
         show_ci=show_ci,
         definitions=ctx.defs,

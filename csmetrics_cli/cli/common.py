@@ -38,15 +38,16 @@ def open_data(
     encoding: str | None,
     no_cache: bool = False,
     defines: dict[str, object] | None = None,
+    engine: str = "duckdb",
 ) -> Dataset:
     """Open --data (or ./sample_data) with its config (and the --define switches over its
     [definitions]); tables load, timed, when first used, from the table cache unless
-    --no-cache."""
+    --no-cache; events aggregate on `engine`."""
     from csmetrics_cli.api import default_data, open_data
 
     root = default_data(data, console.say)
     return open_data(root, config, encoding, console.progress, cache=not no_cache,
-                     definitions=defines)  # fmt: skip
+                     definitions=defines, engine=engine)  # fmt: skip
 
 
 def finish(

@@ -37,6 +37,7 @@ def explain(
     encoding: options.Encoding = None,
     no_cache: options.NoCache = False,
     define: options.Define = None,
+    engine: options.EngineOpt = "duckdb",
     fmt: options.FormatOpt = None,
     as_json: options.Json = False,
     output: options.Output = None,
@@ -59,7 +60,7 @@ def explain(
     spec = api.select_metrics(None, [metric])[0]
     defines = options.parse_defines(define)
     options.resolve_periods(period, None, None)
-    ds = common.open_data(data, config, encoding, no_cache, defines)
+    ds = common.open_data(data, config, encoding, no_cache, defines, options.check_engine(engine))
     period_ = options.resolve_periods(period, None, None, ds.config.timezone)[0]
     result = api.explain(ds, spec, period_, by, top, against.value if against else None)
     common.finish(ds, strict, validate_hint=common.rerun("validate", data, config))

@@ -60,6 +60,7 @@ def health(
     encoding: options.Encoding = None,
     no_cache: options.NoCache = False,
     define: options.Define = None,
+    engine: options.EngineOpt = "duckdb",
     fmt: options.FormatOpt = None,
     as_json: options.Json = False,
     output: options.Output = None,
@@ -84,7 +85,7 @@ def health(
     defines = options.parse_defines(define)
     if top is None:  # a person sees the summary and the 20 lowest; a file gets everyone
         top = 20 if fmt_ in ("table", "md") and not (band or filters or by) else 0
-    ds = common.open_data(data, config, encoding, no_cache, defines)
+    ds = common.open_data(data, config, encoding, no_cache, defines, options.check_engine(engine))
     periods = options.resolve_periods(period, from_, to, ds.config.timezone)
     labels = [p.label for p in periods]
     if backtest:

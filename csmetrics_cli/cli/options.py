@@ -132,10 +132,33 @@ Define = Annotated[
                  "profile=chartmogul... docs/definitions.md lists them.", show_default=False,
                  metavar="KEY=VALUE"),
 ]  # fmt: skip
+EngineOpt = Annotated[
+    str,
+    typer.Option("--engine", help="Where the events aggregation runs: duckdb (in process) or "
+                 "spark (SparkSession.builder.getOrCreate(); needs pip install "
+                 "'csmetrics-cli[spark]').", case_sensitive=False),
+]  # fmt: skip
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")]
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Timings of each step and rows read per table.")
 ]
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def check_engine(engine: str) -> str:
+    """The --engine name, lower-cased; a usage error when unknown or not installed."""
+    from csmetrics_cli.problems import UsageError
+
+    name = engine.lower()
+    if name not in ENGINES:
+        raise UsageError(f"unknown engine '{engine}'", hint=f"one of: {', '.join(ENGINES)}")
+    if name == "spark":
+        from csmetrics_cli.engine.events_spark import require_spark
+
+        require_spark()
+    return name
 
 
 def usage(message: str) -> typer.BadParameter:

@@ -26,6 +26,7 @@ def report(
     encoding: options.Encoding = None,
     no_cache: options.NoCache = False,
     define: options.Define = None,
+    engine: options.EngineOpt = "duckdb",
     fmt: options.FormatOpt = None,
     as_json: options.Json = False,
     output: options.Output = None,
@@ -49,7 +50,7 @@ def report(
     specs = api.select_metrics(family, options.parse_metric_ids(metrics))
     defines = options.parse_defines(define)
     options.resolve_periods(period, from_, to)
-    ds = common.open_data(data, config, encoding, no_cache, defines)
+    ds = common.open_data(data, config, encoding, no_cache, defines, options.check_engine(engine))
     periods = options.resolve_periods(period, from_, to, ds.config.timezone)
     result = api.report(ds, periods, specs, segment_by=by, compare=compare, show_ci=ci)
     common.finish(ds, strict, result.warnings, common.rerun("validate", data, config))

@@ -35,6 +35,12 @@ def cache_dir() -> Path:
 
 
 def _stat(source: Source) -> dict[str, object]:
+    """Path, sheet, size and mtime; for a Parquet dataset folder, those of every file in it."""
+    if source.path.is_dir():
+        files = sorted(p for p in source.path.rglob("*") if p.is_file())
+        return {"path": str(source.path.resolve()),
+                "files": [(str(p.relative_to(source.path)), p.stat().st_size,
+                           p.stat().st_mtime_ns) for p in files]}  # fmt: skip
     stat = source.path.stat()
     return {"path": str(source.path.resolve()), "sheet": source.sheet, "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns}  # fmt: skip

@@ -2,6 +2,10 @@
 
 Tables are loaded lazily so that a revenue report never reads a 10-million-row events file.
 The data-quality report (rows read, rows excluded, issues) accumulates as tables load.
+
+Metrics read product events as the `activity` frame: the events table aggregated by an
+engine (`engine`: "duckdb" or "spark", engine/events_sql.py), or the pre-aggregated
+`activity` table when the data has no events table (events win when both exist).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from csmetrics_cli.contracts.checks import CheckedTable, check_table
 from csmetrics_cli.contracts.mapping import needs_own_reader, read_with_rules
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, find_sources, split_name
-from csmetrics_cli.io.readers import read_table
+from csmetrics_cli.io.readers import RawTable, read_table
 from csmetrics_cli.problems import InputError, Issue, closest, fatal
+
+ACTIVITY_MARK = {"<activity>"}  # the cache entry of the aggregate, not of the raw events
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,8 @@ class Dataset:
     errors: dict[str, InputError] = field(default_factory=dict)  # table -> what skipped it
     cache: dict[object, object] = field(default_factory=dict)  # period-independent derived data
     use_cache: bool = False  # keep checked tables on disk (contracts/cache.py)
+    engine: str = "duckdb"  # where the events aggregation runs: "duckdb" or "spark"
+    warnings: list[str] = field(default_factory=list)  # about the data as found, for the report
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
@@ -111,6 +119,13 @@ class Dataset:
         if not sources:
             raise _no_tables(root)
         data = cls(root=root, config=config, sources=sources)
+        if "events" in sources and "activity" in sources:
+            ignored = sources.pop("activity")
+            used = sources["events"].label
+            data.warnings.append(
+                f"both {used} and {ignored.label} are in the data: {used} is used, not the"
+                f" pre-aggregated {ignored.label}"
+            )
         if progress is not None:
             data.progress = progress
         return data
@@ -119,6 +134,8 @@ class Dataset:
         """The checked table, or None when the data has no such table."""
         if name in self._frames:
             return self._frames[name]
+        if name == "activity":
+            return self._activity()
         source = self.sources.get(name)
         if source is None or name in self.unusable:
             return None
@@ -149,10 +166,55 @@ class Dataset:
         self.issues.extend(checked.issues)
         return checked.frame
 
+    def _activity(self) -> pd.DataFrame | None:
+        """The activity frame: events aggregated on the engine, or the activity table."""
+        from csmetrics_cli.engine.events_sql import activity_of
+
+        source = self.sources.get("events") or self.sources.get("activity")
+        if source is None or source.table in self.unusable:
+            return None
+        customers = self.table("customers") if "customers" in self.sources else None
+        customer_ids = pd.Index(customers["customer_id"]) if customers is not None else None
+
+        def build() -> CheckedTable:
+            if source.table == "events" and _has_sql(self.config, "events"):
+                # csm.toml shapes the events: read and shaped as any table, then aggregated.
+                from csmetrics_cli.engine.events_sql import aggregate_checked
+
+                with self.progress(f"Reading {source.label}"):
+                    raw = self._raw(source, None)
+                    checked = check_table(raw, self.config, customer_ids)
+                    return aggregate_checked(checked, source, self.config)
+            if self.engine == "spark" and source.table == "events":
+                from csmetrics_cli.engine.events_spark import session
+
+                with self.progress("Starting Spark"):  # timed with -v: Spark's start-up share
+                    session(self.config.timezone)
+            with self.progress(f"Reading {source.label}"):
+                return activity_of(source, self.config, customer_ids, self.engine)
+
+        try:
+            checked = self._checked(source.table, source, ACTIVITY_MARK, customer_ids, build)
+        except InputError as exc:
+            self.unusable[source.table] = exc.message
+            self.issues.append(exc.issue)
+            return None
+        self._frames["activity"] = checked.frame
+        self.reports[source.table] = TableReport(
+            source.table, source.label, checked.rows_read, checked.rows_excluded
+        )
+        self.issues.extend(checked.issues)
+        return checked.frame
+
     def _checked(
-        self, name: str, source: Source, usecols: set[str] | None, customer_ids: pd.Index | None
+        self,
+        name: str,
+        source: Source,
+        usecols: set[str] | None,
+        customer_ids: pd.Index | None,
+        build: Callable[[], CheckedTable] | None = None,
     ) -> CheckedTable:
-        """Read and check one table, through the on-disk cache when it is on."""
+        """Read and check one table (or `build` it), through the on-disk cache when on."""
         from csmetrics_cli.contracts import cache
 
         entry = None
@@ -163,11 +225,10 @@ class Dataset:
             hit = cache.load(entry)
             if hit is not None:
                 return hit
-        if rules is not None and needs_own_reader(rules):
-            raw = read_with_rules(source, rules, self.root, self.config)
+        if build is not None:
+            checked = build()
         else:
-            raw = read_table(source, encoding=self.config.encoding, usecols=usecols)
-        checked = check_table(raw, self.config, customer_ids)
+            checked = check_table(self._raw(source, usecols), self.config, customer_ids)
         if entry is not None:
             cache.store(entry, checked)
         return checked
@@ -178,15 +239,29 @@ class Dataset:
         if self.errors and not self.reports:
             raise next(iter(self.errors.values()))
 
+    def _raw(self, source: Source, usecols: set[str] | None) -> RawTable:
+        """The table as read: by csm.toml's own rules (sql, delimiter, skip_rows) or the reader."""
+        rules = self.config.table_rules.get(source.table)
+        if rules is not None and needs_own_reader(rules):
+            return read_with_rules(source, rules, self.root, self.config)
+        return read_table(source, encoding=self.config.encoding, usecols=usecols)
+
     def has(self, name: str, column: str | None = None) -> bool:
-        """True when the table exists (and has the column with at least one value)."""
+        """True when the table exists (and has the column with at least one value).
+
+        Events are answered from the activity frame (its `day` is their `timestamp`) unless
+        the raw events were read, so asking never loads them."""
+        if name == "events" and name not in self._frames:
+            name, column = "activity", "day" if column == "timestamp" else column
         frame = self.table(name)
         if frame is None:
             return False
         return column is None or (column in frame.columns and bool(frame[column].notna().any()))
 
     def load(self, names: Iterable[str] | None = None) -> None:
-        """Load the named tables (all found ones by default), customers first."""
+        """Load the named tables (all found ones by default), customers first; events and
+        activity as the activity frame."""
         wanted = list(self.sources) if names is None else list(names)
+        wanted = ["activity" if n == "events" else n for n in wanted]
         for name in sorted(wanted, key=lambda n: n != "customers"):
             self.table(name)

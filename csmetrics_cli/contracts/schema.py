@@ -245,5 +245,30 @@ SCHEMAS: dict[str, TableSchema] = {
                 Column("reason", aliases=("churn_reason", "cancellation_reason")),
             ),
         ),
+        # Events already rolled up (a warehouse's daily activity): read instead of `events`.
+        TableSchema(
+            "activity",
+            (
+                Column("customer_id", "id", aliases=_CUSTOMER_ID),
+                Column("user_id", "id", required=True, not_blank=True, aliases=("user",)),
+                Column(
+                    "day",
+                    "date",
+                    required=True,
+                    not_blank=True,
+                    aliases=("date", "activity_date", "event_date"),
+                ),
+                Column("feature"),
+                Column("event", aliases=("event_name",)),
+                Column(
+                    "events", "number", non_negative=True, aliases=("count", "event_count", "n")
+                ),
+            ),
+            known_columns_only=True,
+        ),
     ]
 }
+
+# The tables of SPEC section 1; `activity` (events already rolled up per day) is an
+# alternative input to `events`, read only when the data has no events table.
+SPEC_TABLES = tuple(name for name in SCHEMAS if name != "activity")

@@ -1,12 +1,15 @@
 """Product events as integer codes, built once per data set: the per-day activity that
 engagement and health metrics read.
 
-`event_codes` maps every event row to (day, user, customer); `activity_pairs` keeps the
+They are built from the activity frame (`Dataset.table("activity")`: one row per customer,
+user, day, feature and event, aggregated by an engine from the events table, see
+engine/events_sql.py, or read from a pre-aggregated activity table), never from raw events.
+`event_codes` maps every activity row to (day, user, customer); `activity_pairs` keeps the
 distinct (day, user) pairs of activity events and `feature_triples` the distinct (day,
 customer, feature) triples, both sorted by day so that a period is a slice.
 
-A user belongs to the first customer its events name (users without one count overall
-only).
+A user belongs to the first customer its events name, in file order (the frame is sorted
+by each group's first row; users without one count overall only).
 """
 
 from __future__ import annotations
@@ -54,9 +57,16 @@ def segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
     return codes, len(labels)
 
 
+def activity_frame(ctx: Context) -> pd.DataFrame:
+    """The activity frame (customer_id, user_id, day, feature, event, events, first_row)."""
+    frame = ctx.data.table("activity")
+    assert frame is not None
+    return frame
+
+
 @dataclass(frozen=True)
 class Events:
-    """The events table as integer codes, one entry per row."""
+    """The activity frame as integer codes, one entry per row."""
 
     day: np.ndarray  # days since 1970-01-01 in the reporting time zone
     user: np.ndarray  # code of user_id
@@ -68,9 +78,8 @@ class Events:
 
 @per_dataset
 def event_codes(ctx: Context) -> Events:
-    events = ctx.data.table("events")
-    assert events is not None
-    day = day_numbers(events["timestamp"]).astype(np.int32)
+    events = activity_frame(ctx)
+    day = day_numbers(events["day"]).astype(np.int32)
     user, users = pd.factorize(events["user_id"])
     customer = np.full(len(events), -1, dtype=np.int32)
     if "customer_id" in events.columns:
@@ -100,8 +109,7 @@ def activity_pairs(ctx: Context) -> Activity:
     base = event_codes(ctx)
     keep = np.ones(len(base.day), dtype=bool)
     if ctx.config.activity_events:
-        events = ctx.data.table("events")
-        assert events is not None
+        events = activity_frame(ctx)
         keep = events["event"].isin(ctx.config.activity_events).to_numpy(dtype=bool)
     n_users, low = max(len(base.user_customer), 1), base.first
     key = (base.day[keep].astype(np.int64) - low) * n_users + base.user[keep]
@@ -129,8 +137,7 @@ class Features:
 
 @per_dataset
 def feature_triples(ctx: Context) -> Features:
-    events = ctx.data.table("events")
-    assert events is not None
+    events = activity_frame(ctx)
     base = event_codes(ctx)
     feature, names = pd.factorize(events["feature"], sort=True)
     keep = (feature >= 0) & (base.customer >= 0)

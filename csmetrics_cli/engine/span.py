@@ -18,7 +18,8 @@ OBSERVED_DATES = {
     "surveys": ("responded_at",),
     "tickets": ("created_at", "resolved_at"),
     "onboarding": ("completed_at",),
-    "events": ("timestamp",),
+    "events": ("day",),  # read from the activity frame, never from the raw events
+    "activity": ("day",),
 }
 
 
@@ -26,7 +27,7 @@ def data_span(data: Dataset, tables: Iterable[str]) -> tuple[date | None, date |
     """The earliest and latest observed day over `tables` (None, None when they have none)."""
     lows, highs = [], []
     for name in tables:
-        frame = data.table(name)
+        frame = data.table("activity" if name == "events" else name)
         for column in OBSERVED_DATES.get(name, ()):
             if frame is None or column not in frame:
                 continue

@@ -81,7 +81,7 @@ def _has_values(frame: pd.DataFrame, column: str) -> bool:
 
 def _usage(ctx: Context, day: np.datetime64) -> pd.DataFrame | None:
     """usage and features from the engine's per-day event encoding (engine/activity.py)."""
-    events = ctx.data.table("events")
+    events = ctx.data.table("activity")
     # Without customer ids no event can be tied to a customer: usage is unknown, not 0.
     if events is None or not _has_values(events, "customer_id"):
         return None

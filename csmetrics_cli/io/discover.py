@@ -4,9 +4,10 @@
 
 - In a folder, a table is a file directly inside it whose stem is the table name,
   case-insensitively: `customers.csv`, `Customers.CSV`, `customers.csv.gz`, `customers.tsv`,
-  `customers.txt`, `customers.xlsx`, `customers.parquet`. Other files and subfolders are
-  ignored. A folder `.xlsx` gets `sheet=None`: the reader uses the sheet named after the
-  table if there is one, else the first sheet.
+  `customers.txt`, `customers.xlsx`, `customers.parquet`. A subfolder `events/` holding
+  Parquet files (at any depth: a hive-partitioned dataset) is the events table. Other files
+  and subfolders are ignored. A folder `.xlsx` gets `sheet=None`: the reader uses the sheet
+  named after the table if there is one, else the first sheet.
 - A `.xlsx` workbook: a table is the sheet whose name, case-insensitively and ignoring
   surrounding spaces, is the table name (`" Customers "` is `customers`).
 - A single table file (`customers.csv`) is accepted too and provides just that table.
@@ -35,10 +36,11 @@ from typing import Any
 import numpy as np
 from python_calamine import CalamineWorkbook
 
-from csmetrics_cli.contracts.schema import SCHEMAS
+from csmetrics_cli.contracts.schema import SCHEMAS, SPEC_TABLES
 from csmetrics_cli.problems import fatal
 
-TABLES = tuple(SCHEMAS)  # the canonical tables, in SPEC order
+TABLES = SPEC_TABLES  # the canonical tables, in SPEC order
+INPUTS = tuple(SCHEMAS)  # what a file may provide: those and the pre-aggregated activity
 
 # Workbook limits. Excel holds at most 32,767 characters in a cell (under 200 KB of XML even
 # with every character escaped); a sheet of a million rows of ten cells is about 500 MB.
@@ -89,8 +91,11 @@ def _folder_sources(folder: Path) -> dict[str, Source]:
     """Tables from the files directly inside `folder`."""
     found: dict[str, Source] = {}
     for path in sorted(folder.iterdir()):
+        if path.is_dir() and path.name.lower() == "events" and any(path.rglob("*.parquet")):
+            _claim(found, Source("events", path, None))  # a Parquet dataset, maybe partitioned
+            continue
         parts = split_name(path.name) if path.is_file() else None
-        if parts is None or parts[0] not in TABLES:
+        if parts is None or parts[0] not in INPUTS:
             continue
         source = Source(parts[0], path, None)
         _claim(found, source)
@@ -102,7 +107,7 @@ def _workbook_sources(book: Path) -> dict[str, Source]:
     found: dict[str, Source] = {}
     for sheet in sheet_names(book, label=book.name):
         table = sheet.strip().lower()
-        if table in TABLES:
+        if table in INPUTS:
             _claim(found, Source(table, book, sheet))
     return found
 
@@ -110,7 +115,7 @@ def _workbook_sources(book: Path) -> dict[str, Source]:
 def _single_file_source(path: Path) -> dict[str, Source]:
     """The one table a lone file provides."""
     parts = split_name(path.name)
-    if parts is None or parts[0] not in TABLES:
+    if parts is None or parts[0] not in INPUTS:
         detail = "expected a folder of exports, an .xlsx workbook, or a file named after a table"
         raise fatal("unreadable_file", file=path.name, detail=detail)
     return {parts[0]: Source(parts[0], path, None)}

@@ -22,6 +22,7 @@ import pandas as pd
 from csmetrics_cli.engine.activity import (
     EPOCH,
     Activity,
+    activity_frame,
     activity_pairs,
     day_number,
     event_codes,
@@ -276,8 +277,7 @@ def _activation_days(ctx: Context) -> tuple[pd.Series | None, str]:
 @per_dataset
 def _activation_event_days(ctx: Context, name: str) -> pd.Series:
     """Each customer's first day with an event called `name`."""
-    events = ctx.data.table("events")
-    assert events is not None
+    events = activity_frame(ctx)
     base = event_codes(ctx)
     hit = (events["event"] == name).to_numpy(dtype=bool, na_value=False) & (base.customer >= 0)
     first = pd.Series(base.day[hit]).groupby(base.customer[hit]).min()

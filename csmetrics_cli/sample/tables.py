@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from csmetrics_cli.contracts.schema import SCHEMAS
+from csmetrics_cli.contracts.schema import SPEC_TABLES
 from csmetrics_cli.sample.arrays import OPEN, Arr, _day
 from csmetrics_cli.sample.model import (
     COST_CATEGORIES,
@@ -46,7 +46,7 @@ from csmetrics_cli.sample.model import (
 
 # The canonical tables, in SPEC order; churn_events (read only by churn_source = churn_events)
 # is not generated: the sample's churn is in its subscriptions.
-TABLES = tuple(n for n in SCHEMAS if n != "churn_events")
+TABLES = tuple(n for n in SPEC_TABLES if n != "churn_events")
 STR = pd.StringDtype(na_value=np.nan)
 
 
