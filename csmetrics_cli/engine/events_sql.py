@@ -53,7 +53,7 @@ from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, split_name
 from csmetrics_cli.io.parse import _ISO_NAIVE, _ISO_ZONED, parse_dates
 from csmetrics_cli.io.readers import RawTable, read_table
-from csmetrics_cli.problems import Issue, fatal, make_issue
+from csmetrics_cli.problems import InputError, Issue, fatal, make_issue
 
 if TYPE_CHECKING:
     import duckdb
@@ -168,9 +168,13 @@ def _quoted(name: str) -> str:
 # ---------------------------------------------------------------- running it
 
 
-def canonical_columns(source: Source, headers: list[str], config: Config) -> dict[str, str]:
-    """Canonical events column -> the file's header, through checks.map_headers."""
-    raw = RawTable(source, pd.DataFrame(columns=headers), np.empty(0, dtype=np.int64))
+def canonical_columns(
+    source: Source, headers: list[str], config: Config, sample: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """Canonical events column -> the file's header, through checks.map_headers; a missing
+    column's hint judges the headers on `sample` (the first rows), when given."""
+    cells = pd.DataFrame(columns=headers) if sample is None else sample.astype("str")
+    raw = RawTable(source, cells, np.arange(len(cells), dtype=np.int64) + 2)
     schema = SCHEMAS["events"]
     configured = {
         canon: header
@@ -342,7 +346,7 @@ class DuckEngine:
 
         text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", no object copy
         kinds = {pa.string(): text, pa.large_string(): text, pa.string_view(): text}
-        table = self.con.sql(sql).fetch_arrow_table()
+        table = self.con.sql(sql).to_arrow_table()
         return table.to_pandas(types_mapper=kinds.get, date_as_object=False)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
@@ -436,7 +440,11 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
         return None
     if len({h.strip().lower() for h in headers}) < len(headers):
         return None  # duplicate headers: the reader renames and reports them
-    columns = canonical_columns(source, headers, config)
+    try:
+        columns = canonical_columns(source, headers, config)
+    except InputError:  # said again with a hint judged on the first rows' values
+        sample = engine.con.sql("SELECT * FROM raw_events LIMIT 2000").df()
+        columns = canonical_columns(source, headers, config, sample)
     ts_type = types[headers.index(columns["timestamp"])] if "timestamp" in columns else "VARCHAR"
     ts_kind = ("date" if ts_type == "DATE" else
                "timestamp" if ts_type.startswith("TIMESTAMP") else "text")  # fmt: skip
