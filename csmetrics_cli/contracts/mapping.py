@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 
 from csmetrics_cli.config import Config, TableRules
 from csmetrics_cli.io.discover import Source
+from csmetrics_cli.io.duck import connect
 from csmetrics_cli.io.parse import normalise_header
 from csmetrics_cli.io.readers import RawTable
 from csmetrics_cli.problems import InputError, Issue, closest, fatal, make_issue
@@ -302,7 +303,7 @@ def _read_sql(source: Source, sql: str, root: Path, config: Config) -> RawTable:
     import duckdb
 
     folder = root if root.is_dir() else root.parent
-    con = duckdb.connect()
+    con = connect()
     con.execute(f"SET file_search_path = '{str(folder.resolve()).replace(chr(39), chr(39) * 2)}'")
     files = sorted(p.name for p in folder.iterdir() if p.is_file())
     ctx = _Ctx(config, files, f"the files in {folder}")
@@ -404,12 +405,11 @@ def _in_duckdb(
     raw: RawTable, config: Config, rules: TableRules, columns: dict[str, str],
     labels: dict[str, str], expressions: dict[str, str],
 ) -> Shaped:  # fmt: skip
-    import duckdb
 
     table = raw.source.table
     headers = [str(h) for h in raw.frame.columns]
     ctx = _Ctx(config, headers, raw.source.label)
-    con = duckdb.connect()
+    con = connect()
     arrow = pa.Table.from_pandas(raw.frame, preserve_index=False).cast(
         pa.schema([(h, pa.large_string()) for h in headers])
     ) if headers else pa.table({})  # fmt: skip

@@ -335,9 +335,10 @@ class DuckEngine:
     """DuckDB in process, its session time zone set to the report's."""
 
     def __init__(self, timezone: str) -> None:
-        import duckdb
 
-        self.con: duckdb.DuckDBPyConnection = duckdb.connect()
+        from csmetrics_cli.io.duck import connect
+
+        self.con: duckdb.DuckDBPyConnection = connect()
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute(f"SET TimeZone = '{timezone}'")
 
