@@ -124,8 +124,9 @@ def _against(result: Any) -> list[Section]:
                           "difference": result.spec.unit})  # fmt: skip
     columns, shown = _frame_rows(a.customers.head(result.top))
     total = len(a.customers)
-    lines = [a.note] if a.note else ([f"and {total - len(shown):,} more"] if total > len(shown)
-                                     else [])  # fmt: skip
+    more = [f"and {total - len(shown):,} more"] if total > len(shown) else []
+    # Without differing switches the note already stands under the values: once is enough.
+    lines = [a.note] if a.note and switches else more
     who = Section(
         title=f"Customers counted differently under {a.profile}: {total:,}",
         columns=columns,
