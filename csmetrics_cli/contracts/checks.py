@@ -120,7 +120,7 @@ def _fits(values: pd.Series, column: Column, config: Config, decimal: str) -> bo
     return True
 
 
-def _missing_column(
+def missing_column(
     raw: RawTable, schema: TableSchema, column: str, used: set[str], config: Config
 ) -> Exception:
     """missing_column, suggesting a header whose meaning fits: one no other column took,
@@ -234,12 +234,12 @@ def check_table(
     used = {h for h, n in mapping.items() if n in schema.column_names} | set(copies.values())
     for col in schema.columns:
         if col.required and col.name not in present:
-            raise _missing_column(raw, schema, col.name, used, config)
+            raise missing_column(raw, schema, col.name, used, config)
     if schema.name == "subscriptions" and "mrr" not in present and not {
         "amount", "interval"} <= present:  # fmt: skip
-        raise _missing_column(raw, schema, "mrr", used, config)
+        raise missing_column(raw, schema, "mrr", used, config)
     if schema.name == "costs" and not {"date", "period"} & present:
-        raise _missing_column(raw, schema, "date", used, config)
+        raise missing_column(raw, schema, "date", used, config)
 
     rows = _RowIssues(raw, schema.name, labels)
     frame, blanked = _flag_excel_errors(raw, frame, mapping, schema, rows)

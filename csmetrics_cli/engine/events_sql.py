@@ -43,15 +43,15 @@ from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import (
     EXCEL_ERRORS,
     CheckedTable,
-    _missing_column,
     check_table,
     is_in,
     map_headers,
+    missing_column,
 )
 from csmetrics_cli.contracts.mapping import header_of
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, split_name
-from csmetrics_cli.io.parse import _ISO_NAIVE, _ISO_ZONED, parse_dates
+from csmetrics_cli.io.parse import ISO_NAIVE, ISO_ZONED, parse_dates
 from csmetrics_cli.io.readers import RawTable, read_table
 from csmetrics_cli.problems import InputError, Issue, fatal, make_issue
 
@@ -94,7 +94,7 @@ def _raw_day(kind: str) -> str:
     """The day of `ts` as the engine computes it, NULL where csm's parser must decide."""
     if kind in ("date", "timestamp"):
         return "CAST(ts AS DATE)"  # a zoned instant: its day in the session time zone
-    naive, zoned = (p.replace("'", "''") for p in (_ISO_NAIVE, _ISO_ZONED))
+    naive, zoned = (p.replace("'", "''") for p in (ISO_NAIVE, ISO_ZONED))
     return (f"CASE WHEN regexp_matches(ts, '{naive}') THEN TRY_CAST(substr(ts, 1, 10) AS DATE)"
             f" WHEN regexp_matches(ts, '{zoned}') THEN CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS DATE)"
             " END")  # fmt: skip
@@ -190,7 +190,7 @@ def canonical_columns(
             and col.name not in found
             and col.name not in config.defaults.get("events", {})
         ):
-            raise _missing_column(raw, schema, col.name, set(found.values()), config)
+            raise missing_column(raw, schema, col.name, set(found.values()), config)
     return found
 
 
@@ -359,12 +359,12 @@ class DuckEngine:
 
 def _delimiter(path: Path) -> str:
     """The delimiter csm's reader would pick, from the first 64 KB of the file."""
-    from csmetrics_cli.io.readers import _sniff_delimiter
+    from csmetrics_cli.io.readers import sniff_delimiter
 
     opener: Callable[..., object] = gzip.open if _is_gzip(path) else open
     with opener(path, "rb") as stream:  # type: ignore[attr-defined]
         head = stream.read(1 << 16)
-    return _sniff_delimiter(head.decode("utf-8", errors="replace"))
+    return sniff_delimiter(head.decode("utf-8", errors="replace"))
 
 
 def parquet_files(path: Path) -> list[Path]:

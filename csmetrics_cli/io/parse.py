@@ -113,8 +113,8 @@ _YEAR_FIRST = (
     r"\s*(?P<zone>Z|UTC|GMT|(?P<zs>[-+])(?P<zh>[01]\d|2[0-3]):?(?P<zm>[0-5]\d)?)?)?$"
 )
 _HMS = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
-_ISO_NAIVE = rf"^\d{{4}}-\d\d-\d\d(?:[T ]{_HMS})?$"
-_ISO_ZONED = rf"^\d{{4}}-\d\d-\d\d[T ]{_HMS}(?:Z|[-+]\d\d(?::?\d\d)?)$"
+ISO_NAIVE = rf"^\d{{4}}-\d\d-\d\d(?:[T ]{_HMS})?$"
+ISO_ZONED = rf"^\d{{4}}-\d\d-\d\d[T ]{_HMS}(?:Z|[-+]\d\d(?::?\d\d)?)$"
 _COMPACT = r"^(?P<y>(?:19|20)\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)$"
 _NAIVE_CLOCK = rf"(?:(?:[T ]|, ?)\s*{_CLOCK})?$"
 _YEAR_LAST = r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d\d)" + _NAIVE_CLOCK
@@ -195,7 +195,7 @@ def _civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.
 def _iso(text: pa.Array, tz: str) -> _Read:
     """The common strict ISO forms, without regex captures: the fast path for big columns."""
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
-    naive = _mask(pc.match_substring_regex(text, _ISO_NAIVE))
+    naive = _mask(pc.match_substring_regex(text, ISO_NAIVE))
     if naive.any():
         dates = pc.utf8_slice_codeunits(_subset(text, naive), 0, 10)
         stamps = pc.strptime(dates, format="%Y-%m-%d", unit="s", error_is_null=True)
@@ -204,7 +204,7 @@ def _iso(text: pa.Array, tz: str) -> _Read:
         day = stamps.to_numpy(zero_copy_only=False).astype("datetime64[D]")
         out[naive] = _to_ns(day, real)
     zoned = ~naive
-    zoned[zoned] = _mask(pc.match_substring_regex(_subset(text, zoned), _ISO_ZONED))
+    zoned[zoned] = _mask(pc.match_substring_regex(_subset(text, zoned), ISO_ZONED))
     if zoned.any():
         stamps = pd.to_datetime(
             pd.Series(_subset(text, zoned).to_pandas()), format="ISO8601", utc=True, errors="coerce"

@@ -339,7 +339,7 @@ def _blank(data: bytes) -> bool:
 _DELIMITERS = (",", ";", "\t", "|")
 
 
-def _sniff_delimiter(sample: str, lines: int = 50) -> str:
+def sniff_delimiter(sample: str, lines: int = 50) -> str:
     """The candidate delimiter that splits the first lines most consistently."""
     unquoted = re.sub(r'"[^"]*"', '""', sample)
     kept = pd.Series([s for s in unquoted.splitlines() if s.strip()][:lines], dtype="str")
@@ -448,7 +448,7 @@ def _read_text(
     if _blank(data):
         raise fatal("empty_file", table=source.table, file=source.label)
     data = _line_ends(data)
-    delimiter = "\t" if tab else _sniff_delimiter(data[:65536].decode("utf-8", "replace"))
+    delimiter = "\t" if tab else sniff_delimiter(data[:65536].decode("utf-8", "replace"))
     lines = _Lines.of(data)
     header = _header_line(data, lines, delimiter)
     if header is None:
