@@ -70,7 +70,7 @@ def test_report_csv_is_long_with_the_spec_header(capsys, data):
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0]) == ["period", "segment_by", "segment", "metric", "item", "name",
-                             "family", "value", "unit", "ci_low", "ci_high", "note"]  # fmt: skip
+                             "family", "value", "unit", "note", "ci_low", "ci_high"]  # fmt: skip
     mrr = {r["segment"]: float(r["value"]) for r in rows if r["metric"] == "mrr"}
     assert mrr == {"": 960, "enterprise": 210, "pro": 600, "starter": 150}
     assert {r["segment_by"] for r in rows} == {"plan"}

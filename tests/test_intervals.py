@@ -187,8 +187,8 @@ def test_csv_and_json_carry_the_interval(capsys, tables_dir):
     text = _cli(capsys, "report", "-d", data, "-p", "2024-06", "-f", "csv", "--compare")
     reader = csv.DictReader(io.StringIO(text))
     assert reader.fieldnames == ["period", "segment_by", "segment", "metric", "item", "name",
-                                 "family", "value", "unit", "ci_low", "ci_high", "previous",
-                                 "change", "note"]  # fmt: skip
+                                 "family", "value", "unit", "previous", "change", "note",
+                                 "ci_low", "ci_high"]  # fmt: skip
     rows = {r["metric"]: r for r in reader}
     assert rows["mrr"]["ci_low"] == rows["mrr"]["ci_high"] == ""
     for metric in ("customer_churn_rate", "customer_retention_rate", "renewal_rate"):

@@ -37,9 +37,10 @@ CSV_HEADER = [
 def to_csv(frame: pd.DataFrame) -> bytes:
     """Long CSV, one row per period x segment x metric (x item); formula-like text escaped.
 
-    The interval follows the value and unit (ci_low, ci_high), then previous and change
-    with --compare, then the note."""
-    header = CSV_HEADER + INTERVAL + [c for c in COMPARE if c in frame.columns] + ["note"]
+    SPEC's columns come first, in its order (previous and change before the note with
+    --compare); the interval (ci_low, ci_high) follows them, so a script reading SPEC's
+    columns by position still finds them."""
+    header = CSV_HEADER + [c for c in COMPARE if c in frame.columns] + ["note"] + INTERVAL
     lines = [csv_row(header)]
     lines += [csv_row(csv_text(v) for v in row) for row in frame[header].itertuples(index=False)]
     return "".join(lines).encode("utf-8")
