@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csmetrics_cli.config import Config
+from csmetrics_cli.contracts.checks import is_in
 from csmetrics_cli.contracts.dataset import Dataset
 from csmetrics_cli.engine.activity import (
     customer_days,
@@ -151,7 +152,7 @@ def _payment(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Serie
     count = failed.groupby("customer_id").size().reindex(customers, fill_value=0)
     scaled = pd.Series(np.select([count == 0, count == 1], [100.0, 50.0], 0.0), index=customers)
     # A customer the billing export never invoices has no known payment record, not a clean one.
-    return scaled.where(customers.isin(invoices["customer_id"]))
+    return scaled.where(is_in(customers.to_series(), invoices["customer_id"]).to_numpy())
 
 
 def _onboarding(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.contracts.checks import is_in
 from csmetrics_cli.engine.activity import (
     EPOCH,
     Activity,
@@ -182,7 +183,7 @@ def _paying_after(ctx: Context) -> pd.DataFrame:
             continue
         ids = pd.Index(mine["customer_id"].unique())
         days = np.unique(as_days(mine["target"]))
-        mrr = mrr_matrix(subs[subs["customer_id"].isin(ids)], ids, days, ctx.defs["overlapping"])
+        mrr = mrr_matrix(subs[is_in(subs["customer_id"], ids)], ids, days, ctx.defs["overlapping"])
         pos = np.searchsorted(days, as_days(mine["target"]))
         paying[mine.index] = mrr[ids.get_indexer(mine["customer_id"]), pos] > 0
     return rows.assign(paying=paying)
@@ -253,8 +254,8 @@ def trial_conversion(ctx: Context) -> pd.DataFrame:
     )
     # A paid subscription covers a day >= trial_start exactly when it ends after trial_start.
     hit = pairs["end"].isna() | (pairs["end"] > pairs["trial_start"])
-    converted = set(pairs.loc[hit, "customer_id"])
-    trials = trials.assign(converted=trials["customer_id"].isin(converted))
+    converted = pairs.loc[hit, "customer_id"].unique()
+    trials = trials.assign(converted=is_in(trials["customer_id"], converted))
     m = ctx.aggregate(trials, {"n": ("customer_id", "count"), "converted": ("converted", "sum")})
     return ratio(m["converted"], m["n"], zero_note="no trials started in the period")
 
