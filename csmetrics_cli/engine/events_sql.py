@@ -11,7 +11,12 @@ DuckDB's dialect, and transpiled to Spark SQL with sqlglot.
 The engine sees a view `events_scan(row_no, ts, user_id, customer_id, event, feature)`
 whose columns were found through the same header mapping as every table
 (contracts/checks.map_headers: csm.toml [columns.events], then names, then aliases) and
-whose cells are trimmed, blanks NULL. The day of each row in the reporting time zone:
+whose blank cells are NULL. Names are trimmed as the reader trims cells after grouping, on
+their distinct values (trimming every cell of a 10M-row table costs more than grouping it),
+and the groups a trim merges are added up. A CSV is first loaded, its used columns only,
+into a table of an order-preserving database: its rowid is the record's ordinal, so the
+scan stays parallel (a row_number() window runs on one thread). The day of each row in the
+reporting time zone:
 
 - the strict ISO forms (`2024-06-30`, `2024-06-30T13:45:00`, with `Z` or an offset: the
   regular expressions of io/parse.py) are converted by the engine, zoned ones in the
@@ -64,7 +69,6 @@ SCAN_COLUMNS = {"timestamp": "ts", "user_id": "user_id", "customer_id": "custome
                 "event": "event", "feature": "feature"}  # fmt: skip
 MIN_DAY, MAX_DAY = "1677-09-22", "2262-04-11"  # the days io/parse.py keeps as they are
 _BLANKS = (" ", "\t", "\r", "\n", "\u00a0")  # trimmed like the reader trims cells
-_BLANKABLE = "(" + ", ".join(f"'{c}'" for c in _BLANKS) + ")"
 
 
 class Engine(Protocol):
@@ -102,12 +106,14 @@ def _raw_day(kind: str) -> str:
 
 def _dated(kind: str) -> str:
     """events_scan with `day` (the engine's, NULL outside the days csm keeps as they are)
-    and `slow_ts`: the timestamp as text where csm's parser must read it."""
+    and `slow_ts`: the trimmed timestamp text where csm's parser must read it (NULL when the
+    engine read it or the cell is blank)."""
     text = "ts" if kind == "text" else "CAST(ts AS VARCHAR)"
     inside = f"d0 BETWEEN CAST('{MIN_DAY}' AS DATE) AND CAST('{MAX_DAY}' AS DATE)"
-    return (f"SELECT row_no, ts, user_id, customer_id, event, feature,"
+    return (f"SELECT row_no, user_id, customer_id, event, feature,"
             f" CASE WHEN {inside} THEN d0 END AS day,"
-            f" CASE WHEN ts IS NOT NULL AND NOT ({inside}) OR d0 IS NULL THEN {text} END AS slow_ts"
+            f" CASE WHEN ts IS NOT NULL AND (d0 IS NULL OR NOT ({inside}))"
+            f" THEN {_trim(text)} END AS slow_ts"
             f" FROM (SELECT s.*, {_raw_day(kind)} AS d0 FROM events_scan AS s) AS raw")  # fmt: skip
 
 
@@ -121,8 +127,10 @@ def aggregate_sql(kind: str) -> str:
 
 def bad_rows_sql(kind: str) -> str:
     """The rows that may be excluded (blank user_id or timestamp, or a text csm must read)."""
-    return ("SELECT row_no, slow_ts AS ts, ts IS NULL AS blank_ts, user_id"
-            f" FROM ({_dated(kind)}) AS dated WHERE user_id IS NULL OR day IS NULL")  # fmt: skip
+    user = _trim("user_id")
+    return (f"SELECT row_no, slow_ts AS ts, day IS NULL AND slow_ts IS NULL AS blank_ts,"
+            f" {user} AS user_id FROM ({_dated(kind)}) AS dated"
+            f" WHERE {user} IS NULL OR day IS NULL")  # fmt: skip
 
 
 # The slow days joined back to the partial aggregate; run by DuckDB on the compact frame.
@@ -136,10 +144,16 @@ MERGE_SQL = (
 
 
 def scan_sql(
-    columns: dict[str, str], row_no: str, defaults: dict[str, str], *, ts_text: bool
+    columns: dict[str, str],
+    row_no: str,
+    defaults: dict[str, str],
+    *,
+    ts_text: bool,
+    rows: str = "raw_events",
 ) -> str:
-    """The events_scan view over `raw_events`: canonical names, trimmed cells, blanks NULL;
-    a column the file lacks takes csm.toml's [defaults.events] value, else NULL."""
+    """The events_scan view over `rows`: canonical names, blank cells NULL (cells are trimmed
+    after grouping, see trim_names); a column the file lacks takes csm.toml's
+    [defaults.events] value, else NULL."""
     parts = [f"{row_no} AS row_no"]
     for canon, alias in SCAN_COLUMNS.items():
         header = columns.get(canon)
@@ -149,16 +163,14 @@ def scan_sql(
         elif canon == "timestamp" and not ts_text:
             parts.append(f"{_quoted(header)} AS {alias}")
         else:
-            parts.append(f"{_trimmed(f'CAST({_quoted(header)} AS VARCHAR)')} AS {alias}")
-    return f"SELECT {', '.join(parts)} FROM raw_events"
+            parts.append(f"NULLIF(CAST({_quoted(header)} AS VARCHAR), '') AS {alias}")
+    return f"SELECT {', '.join(parts)} FROM {rows}"
 
 
-def _trimmed(cell: str) -> str:
-    """The cell trimmed as the reader trims it, blank as NULL (trim only runs on the cells
-    that start or end with white space: it is slow on every cell)."""
-    edges = f"left({cell}, 1) IN {_BLANKABLE} OR right({cell}, 1) IN {_BLANKABLE}"
-    chars = "'" + "".join(_BLANKS) + "'"
-    return f"CASE WHEN {edges} THEN NULLIF(trim({cell}, {chars}), '') ELSE NULLIF({cell}, '') END"
+def _trim(cell: str) -> str:
+    """The cell trimmed as the reader trims it, blank as NULL (only for the few cells that
+    need it: trimming every cell of a large table costs more than the grouping)."""
+    return f"NULLIF(trim({cell}, '{''.join(_BLANKS)}'), '')"
 
 
 def _quoted(name: str) -> str:
@@ -202,9 +214,10 @@ def aggregate(
     The engine scans the events once; the distinct texts it leaves (`slow_ts`) are read by
     csm's parser and joined back on the compact frame by a local DuckDB."""
     partial = engine.query(aggregate_sql(scan.ts_kind))
+    trimmed = _trim_names(partial)
     texts = partial["slow_ts"].dropna().drop_duplicates()
     slow_days = _parse_slow(texts, partial, scan, config)
-    if len(texts):
+    if len(texts) or trimmed:  # groups to merge: days csm read, names that were padded
         local = engine if isinstance(engine, DuckEngine) else DuckEngine(config.timezone)
         local.register("partial", partial)
         local.register("slow_days", slow_days)
@@ -228,6 +241,19 @@ def aggregate(
         if warning is not None:
             issues.append(warning)
     return CheckedTable(kept, rows_read, excluded, issues)
+
+
+def _trim_names(partial: pd.DataFrame) -> bool:
+    """Trim the name columns in place as the reader trims cells (blank -> NaN); True when any
+    cell changed. Judged on the distinct values, so the usual clean export costs little."""
+    chars, changed = "".join(_BLANKS), False
+    for column in ("customer_id", "user_id", "event", "feature"):
+        names = pd.Series(partial[column].dropna().unique())
+        if len(names) and bool((names.str.strip(chars) != names).any()):
+            stripped = partial[column].str.strip(chars)
+            partial[column] = stripped.where(stripped != "")
+            changed = True
+    return changed
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -377,17 +403,20 @@ def duck_activity(source: Source, config: Config, customer_ids: pd.Index | None)
     import duckdb
 
     engine = DuckEngine(config.timezone)
-    scan = _duck_scan(engine, source, config)
-    if scan is not None:
-        try:
-            out = aggregate(engine, scan, config, customer_ids)
-        except duckdb.Error:
-            if not scan.row_numbers or source.path.name.lower().endswith(".parquet"):
-                raise
-        else:
-            unnumbered = any(i.excluded and i.row is None for i in out.issues)
-            if not (unnumbered and scan.row_numbers):
-                return out
+    try:
+        scan = _duck_scan(engine, source, config)
+        if scan is not None:
+            try:
+                out = aggregate(engine, scan, config, customer_ids)
+            except duckdb.Error:
+                if not scan.row_numbers or source.path.name.lower().endswith(".parquet"):
+                    raise
+            else:
+                unnumbered = any(i.excluded and i.row is None for i in out.issues)
+                if not (unnumbered and scan.row_numbers):
+                    return out
+    finally:
+        engine.con.close()  # frees the loaded event rows
         # A text file DuckDB cannot read as it is, or whose excluded rows need the editor
         # lines (multi-line values, blank lines): csm's reader says why, row by row.
     return checked_activity(DuckEngine(config.timezone), source, config, customer_ids)
@@ -399,6 +428,7 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
 
     ext = split_name(source.path.name)
     kind = ext[1] if ext else ""
+    row_no: str | None
     if source.path.is_dir():
         files = parquet_files(source.path)
         if not files:
@@ -427,7 +457,7 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
         relation = (
             f"read_csv('{path}', all_varchar = true, header = true, delim = '{delim}', {rules})"
         )
-        row_no, numbered = "row_number() OVER () + 1", True
+        row_no, numbered = None, True  # the rowid of the loaded table, below
     else:
         return None
     try:
@@ -446,11 +476,23 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
     except InputError:  # said again with a hint judged on the first rows' values
         sample = engine.con.sql("SELECT * FROM raw_events LIMIT 2000").df()
         columns = canonical_columns(source, headers, config, sample)
+    rows = "raw_events"
+    if row_no is None:
+        # DuckDB's CSV reader numbers no rows and a row_number() window would scan on one
+        # thread: the used columns are loaded in file order (an order-preserving database)
+        # into a table whose rowid is the record's ordinal.
+        used = ", ".join(_quoted(h) for h in dict.fromkeys(columns.values()))
+        try:
+            engine.con.execute(f"CREATE TEMP TABLE event_rows AS SELECT {used} FROM raw_events")
+        except duckdb.Error:
+            return None
+        rows, row_no = "event_rows", "rowid + 2"
     ts_type = types[headers.index(columns["timestamp"])] if "timestamp" in columns else "VARCHAR"
     ts_kind = ("date" if ts_type == "DATE" else
                "timestamp" if ts_type.startswith("TIMESTAMP") else "text")  # fmt: skip
     defaults = {k: str(v) for k, v in config.defaults.get("events", {}).items()}
-    engine.view("events_scan", scan_sql(columns, row_no, defaults, ts_text=ts_kind == "text"))
+    view = scan_sql(columns, row_no, defaults, ts_text=ts_kind == "text", rows=rows)
+    engine.view("events_scan", view)
     return Scan(source, ts_kind, numbered, frozenset(columns))
 
 
