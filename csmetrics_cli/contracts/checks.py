@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csmetrics_cli.config import Config
-from csmetrics_cli.contracts.mapping import Shaped, shape
+from csmetrics_cli.contracts.mapping import Shaped, header_of, shape
 from csmetrics_cli.contracts.schema import SCHEMAS, Column, TableSchema
+from csmetrics_cli.io.discover import Source
 from csmetrics_cli.io.parse import (
     non_finite_numbers,
     normalise_header,
@@ -118,6 +119,31 @@ def _fits(values: pd.Series, column: Column, config: Config, decimal: str) -> bo
     if column.kind == "bool":
         return not bool(parse_bools(sample)[1].any())
     return True
+
+
+def canonical_headers(
+    source: Source, headers: list[str], config: Config, sample: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """Canonical column -> the file's header for a table an engine reads without csm's reader,
+    through map_headers as check_table maps them; a required column that is neither found
+    nor given a csm.toml default is missing_column, its hint judged on `sample` (the first
+    rows) when given."""
+    cells = pd.DataFrame(columns=headers) if sample is None else sample.astype("str")
+    raw = RawTable(source, cells, np.arange(len(cells), dtype=np.int64) + 2)
+    schema = SCHEMAS[source.table]
+    configured = {
+        canon: header
+        for canon, value in config.columns.get(source.table, {}).items()
+        if (header := header_of(value, headers)) is not None
+    }
+    mapping, copies = map_headers(raw, schema, configured)
+    found = {canon: header for header, canon in mapping.items() if canon in schema.column_names}
+    found |= copies
+    defaults = config.defaults.get(source.table, {})
+    for col in schema.columns:
+        if col.required and col.name not in found and col.name not in defaults:
+            raise missing_column(raw, schema, col.name, set(found.values()), config)
+    return found
 
 
 def missing_column(

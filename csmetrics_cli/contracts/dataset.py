@@ -233,6 +233,17 @@ class Dataset:
             cache.store(entry, checked)
         return checked
 
+    def is_loaded(self, name: str) -> bool:
+        """True when the table (or the activity frame) has been read."""
+        return name in self._frames
+
+    def plain(self, name: str) -> bool:
+        """True when the table is its file as written: csm.toml does not shape it (sql,
+        where, dedupe, expressions, delimiter, skip_rows)."""
+        return not _has_sql(self.config, name) and not needs_own_reader(
+            self.config.table_rules.get(name)
+        )
+
     def check_usable(self) -> None:
         """Raise the first table's error when every table read so far was unusable: then the
         command has nothing to show, and the fix is in that table (exit 1)."""

@@ -48,16 +48,14 @@ from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import (
     EXCEL_ERRORS,
     CheckedTable,
+    canonical_headers,
     check_table,
     is_in,
-    map_headers,
-    missing_column,
 )
-from csmetrics_cli.contracts.mapping import header_of
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, split_name
 from csmetrics_cli.io.parse import ISO_NAIVE, ISO_ZONED, parse_dates
-from csmetrics_cli.io.readers import RawTable, read_table
+from csmetrics_cli.io.readers import read_table
 from csmetrics_cli.problems import InputError, Issue, fatal, make_issue
 
 if TYPE_CHECKING:
@@ -94,14 +92,14 @@ class Scan:
 # ---------------------------------------------------------------- the SQL, written once
 
 
-def _raw_day(kind: str) -> str:
+def day_sql(kind: str, ts: str = "ts") -> str:
     """The day of `ts` as the engine computes it, NULL where csm's parser must decide."""
     if kind in ("date", "timestamp"):
-        return "CAST(ts AS DATE)"  # a zoned instant: its day in the session time zone
+        return f"CAST({ts} AS DATE)"  # a zoned instant: its day in the session time zone
     naive, zoned = (p.replace("'", "''") for p in (ISO_NAIVE, ISO_ZONED))
-    return (f"CASE WHEN regexp_matches(ts, '{naive}') THEN TRY_CAST(substr(ts, 1, 10) AS DATE)"
-            f" WHEN regexp_matches(ts, '{zoned}') THEN CAST(TRY_CAST(ts AS TIMESTAMPTZ) AS DATE)"
-            " END")  # fmt: skip
+    return (f"CASE WHEN regexp_matches({ts}, '{naive}') THEN TRY_CAST(substr({ts}, 1, 10) AS DATE)"
+            f" WHEN regexp_matches({ts}, '{zoned}')"
+            f" THEN CAST(TRY_CAST({ts} AS TIMESTAMPTZ) AS DATE) END")  # fmt: skip
 
 
 def _dated(kind: str) -> str:
@@ -113,8 +111,8 @@ def _dated(kind: str) -> str:
     return (f"SELECT row_no, user_id, customer_id, event, feature,"
             f" CASE WHEN {inside} THEN d0 END AS day,"
             f" CASE WHEN ts IS NOT NULL AND (d0 IS NULL OR NOT ({inside}))"
-            f" THEN {_trim(text)} END AS slow_ts"
-            f" FROM (SELECT s.*, {_raw_day(kind)} AS d0 FROM events_scan AS s) AS raw")  # fmt: skip
+            f" THEN {trim_sql(text)} END AS slow_ts"
+            f" FROM (SELECT s.*, {day_sql(kind)} AS d0 FROM events_scan AS s) AS raw")  # fmt: skip
 
 
 def aggregate_sql(kind: str) -> str:
@@ -127,7 +125,7 @@ def aggregate_sql(kind: str) -> str:
 
 def bad_rows_sql(kind: str) -> str:
     """The rows that may be excluded (blank user_id or timestamp, or a text csm must read)."""
-    user = _trim("user_id")
+    user = trim_sql("user_id")
     return (f"SELECT row_no, slow_ts AS ts, day IS NULL AND slow_ts IS NULL AS blank_ts,"
             f" {user} AS user_id FROM ({_dated(kind)}) AS dated"
             f" WHERE {user} IS NULL OR day IS NULL")  # fmt: skip
@@ -167,7 +165,7 @@ def scan_sql(
     return f"SELECT {', '.join(parts)} FROM {rows}"
 
 
-def _trim(cell: str) -> str:
+def trim_sql(cell: str) -> str:
     """The cell trimmed as the reader trims it, blank as NULL (only for the few cells that
     need it: trimming every cell of a large table costs more than the grouping)."""
     return f"NULLIF(trim({cell}, '{''.join(_BLANKS)}'), '')"
@@ -183,27 +181,9 @@ def _quoted(name: str) -> str:
 def canonical_columns(
     source: Source, headers: list[str], config: Config, sample: pd.DataFrame | None = None
 ) -> dict[str, str]:
-    """Canonical events column -> the file's header, through checks.map_headers; a missing
-    column's hint judges the headers on `sample` (the first rows), when given."""
-    cells = pd.DataFrame(columns=headers) if sample is None else sample.astype("str")
-    raw = RawTable(source, cells, np.arange(len(cells), dtype=np.int64) + 2)
-    schema = SCHEMAS["events"]
-    configured = {
-        canon: header
-        for canon, value in config.columns.get("events", {}).items()
-        if (header := header_of(value, headers)) is not None
-    }
-    mapping, copies = map_headers(raw, schema, configured)
-    found = {canon: header for header, canon in mapping.items() if canon in SCAN_COLUMNS}
-    found |= {canon: header for canon, header in copies.items() if canon in SCAN_COLUMNS}
-    for col in schema.columns:
-        if (
-            col.required
-            and col.name not in found
-            and col.name not in config.defaults.get("events", {})
-        ):
-            raise missing_column(raw, schema, col.name, set(found.values()), config)
-    return found
+    """Canonical events column -> the file's header, for the columns the scan reads."""
+    found = canonical_headers(source, headers, config, sample)
+    return {canon: header for canon, header in found.items() if canon in SCAN_COLUMNS}
 
 
 def aggregate(
@@ -393,6 +373,24 @@ def _delimiter(path: Path) -> str:
     return sniff_delimiter(head.decode("utf-8", errors="replace"))
 
 
+def file_relation(source: Source, config: Config, row_numbers: bool = False) -> str | None:
+    """DuckDB's reading of one CSV/TSV/text or Parquet file by csm's rules (cells as text),
+    or None when csm's reader must read it (a workbook, csm.toml `encoding`)."""
+    ext = split_name(source.path.name)
+    kind = ext[1] if ext else ""
+    path = str(source.path).replace("'", "''")
+    if kind == ".parquet" and not source.path.is_dir():
+        return f"read_parquet('{path}'{', file_row_number = true' if row_numbers else ''})"
+    if kind not in (".csv", ".csv.gz", ".tsv", ".txt") or source.sheet is not None:
+        return None
+    if config.encoding is not None:
+        return None
+    delim = "\t" if kind == ".tsv" else _delimiter(source.path)
+    # csm's CSV rules, not DuckDB's sniffer: no comment lines (`#N/A` is a value).
+    rules = "quote = '\"', escape = '\"', comment = '', null_padding = false"
+    return f"read_csv('{path}', all_varchar = true, header = true, delim = '{delim}', {rules})"
+
+
 def parquet_files(path: Path) -> list[Path]:
     """The Parquet files of a dataset folder (any depth, hive partitions included), sorted."""
     return sorted(p for p in path.rglob("*.parquet") if p.is_file())
@@ -417,8 +415,8 @@ def duck_activity(source: Source, config: Config, customer_ids: pd.Index | None)
                     return out
     finally:
         engine.con.close()  # frees the loaded event rows
-        # A text file DuckDB cannot read as it is, or whose excluded rows need the editor
-        # lines (multi-line values, blank lines): csm's reader says why, row by row.
+    # A text file DuckDB cannot read as it is, or whose excluded rows need the editor
+    # lines (multi-line values, blank lines): csm's reader says why, row by row.
     return checked_activity(DuckEngine(config.timezone), source, config, customer_ids)
 
 
@@ -429,6 +427,7 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
     ext = split_name(source.path.name)
     kind = ext[1] if ext else ""
     row_no: str | None
+    relation: str | None
     if source.path.is_dir():
         files = parquet_files(source.path)
         if not files:
@@ -441,23 +440,9 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
                     " filename = true, file_row_number = true) AS r"
                     " JOIN event_files AS f ON r.filename = f.file)")  # fmt: skip
         row_no, numbered = "k * 1099511627776 + file_row_number", False
-    elif kind == ".parquet":
-        path = str(source.path).replace("'", "''")
-        relation = f"read_parquet('{path}', file_row_number = true)"
-        row_no, numbered = "file_row_number + 2", True
-    elif (
-        kind in (".csv", ".csv.gz", ".tsv", ".txt")
-        and source.sheet is None
-        and (config.encoding is None)
-    ):
-        path = str(source.path).replace("'", "''")
-        delim = "\t" if kind == ".tsv" else _delimiter(source.path)
-        # csm's CSV rules, not DuckDB's sniffer: no comment lines (`#N/A` is a value).
-        rules = "quote = '\"', escape = '\"', comment = '', null_padding = false"
-        relation = (
-            f"read_csv('{path}', all_varchar = true, header = true, delim = '{delim}', {rules})"
-        )
-        row_no, numbered = None, True  # the rowid of the loaded table, below
+    elif (relation := file_relation(source, config, row_numbers=True)) is not None:
+        # A CSV's rows are numbered by the rowid of the table loaded below.
+        row_no, numbered = ("file_row_number + 2" if kind == ".parquet" else None), True
     else:
         return None
     try:

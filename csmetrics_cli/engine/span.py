@@ -1,4 +1,12 @@
-"""How far the data reaches: the first and last day recorded in the tables a command used."""
+"""How far the data reaches: the first and last day recorded in the tables a command used.
+
+A table the command has read gives its span from the checked frame. One it has not read
+(engagement's cohorts ask every table how far the data reaches) is asked of the engine: a
+min()/max() over the file's date columns in DuckDB, without loading it, when every value is
+a strict ISO date or timestamp (the forms the engine reads exactly as csm does, days in the
+reporting time zone). Anything else (other date forms, a workbook, another encoding,
+csm.toml shaping the table) loads the table as before.
+"""
 
 from __future__ import annotations
 
@@ -22,19 +30,88 @@ OBSERVED_DATES = {
     "activity": ("day",),
 }
 
+Span = tuple[date | None, date | None]
 
-def data_span(data: Dataset, tables: Iterable[str]) -> tuple[date | None, date | None]:
+
+def data_span(data: Dataset, tables: Iterable[str]) -> Span:
     """The earliest and latest observed day over `tables` (None, None when they have none)."""
     lows, highs = [], []
     for name in tables:
-        frame = data.table("activity" if name == "events" else name)
-        for column in OBSERVED_DATES.get(name, ()):
-            if frame is None or column not in frame:
-                continue
-            values = frame[column].dropna()
-            if len(values):
-                lows.append(values.min())
-                highs.append(values.max())
+        low, high = table_span(data, name)
+        if low is not None and high is not None:
+            lows.append(low)
+            highs.append(high)
+    if not lows:
+        return None, None
+    return min(lows), max(highs)
+
+
+def table_span(data: Dataset, name: str) -> Span:
+    """The observed days of one table: from its frame when read, else from the engine."""
+    frame_name = "activity" if name == "events" else name
+    if not data.is_loaded(frame_name):
+        found = engine_span(data, name)
+        if found is not None:
+            return found
+    frame = data.table(frame_name)
+    lows, highs = [], []
+    for column in OBSERVED_DATES.get(name, ()):
+        if frame is None or column not in frame:
+            continue
+        values = frame[column].dropna()
+        if len(values):
+            lows.append(values.min())
+            highs.append(values.max())
     if not lows:
         return None, None
     return pd.Timestamp(min(lows)).date(), pd.Timestamp(max(highs)).date()
+
+
+def engine_span(data: Dataset, name: str) -> Span | None:
+    """min()/max() of the table's observed days in DuckDB, or None when the table must be
+    read (not a plain CSV/Parquet file, shaped by csm.toml, or a value the engine does not
+    read exactly as csm does). Rows the checks would exclude count here: the file reaches
+    their day all the same."""
+    import duckdb
+
+    from csmetrics_cli.contracts.checks import canonical_headers
+    from csmetrics_cli.engine.events_sql import (
+        MAX_DAY,
+        MIN_DAY,
+        DuckEngine,
+        day_sql,
+        file_relation,
+        trim_sql,
+    )
+    from csmetrics_cli.problems import InputError
+
+    source = data.sources.get(name)
+    if source is None or name in data.unusable or not data.plain(name):
+        return None
+    relation = file_relation(source, data.config)
+    if relation is None:
+        return None
+    engine = DuckEngine(data.config.timezone)
+    try:
+        headers = list(engine.con.sql(f"SELECT * FROM {relation} LIMIT 0").columns)
+        columns = canonical_headers(source, headers, data.config)
+        wanted = ("timestamp",) if name == "events" else OBSERVED_DATES.get(name, ())
+        found = [columns[c] for c in wanted if c in columns]
+        if not found:
+            return None, None
+        days = " UNION ALL ".join(f"SELECT CAST({_quoted(h)} AS VARCHAR) AS ts FROM {relation}"
+                                  for h in found)  # fmt: skip
+        inside = f"day BETWEEN CAST('{MIN_DAY}' AS DATE) AND CAST('{MAX_DAY}' AS DATE)"
+        query = (f"SELECT min(day), max(day), count(*) FILTER (WHERE ts IS NOT NULL"
+                 f" AND (day IS NULL OR NOT ({inside}))) FROM (SELECT ts, {day_sql('text')}"
+                 f" AS day FROM (SELECT {trim_sql('ts')} AS ts FROM ({days})))")  # fmt: skip
+        low, high, odd = engine.con.execute(query).fetchone() or (None, None, 0)
+    except (duckdb.Error, InputError):  # the reader says why when the table is read
+        return None
+    finally:
+        engine.con.close()
+    return None if odd else (low, high)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
