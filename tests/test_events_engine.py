@@ -170,7 +170,7 @@ def test_cache_keeps_the_aggregate(sample, tmp_path, monkeypatch, capsys):
     assert main(args) == 0
     first = json.loads(capsys.readouterr().out)
     frames = [pd.read_parquet(p) for p in cache.entries()]
-    aggregated = [f for f in frames if "first_row" in f.columns]
+    aggregated = [f for f in frames if "day" in f.columns and "events" in f.columns]
     assert len(aggregated) == 1 and "timestamp" not in aggregated[0].columns
     assert int(aggregated[0]["events"].sum()) == len(_events(sample))
     assert main(args) == 0
@@ -232,3 +232,30 @@ def test_padded_cells_are_trimmed_and_blank_ones_excluded(tmp_path):
     assert (report.rows_read, report.rows_excluded) == (4, 2)
     found = [(i.code, i.row, i.column) for i in data.issues]
     assert found == [("missing_value", 5, "timestamp"), ("missing_value", 4, "user_id")]
+
+
+def test_a_users_customer_is_named_on_its_first_day_whatever_the_row_order(tmp_path):
+    # u1's first day (06-02) names B, though its first row names A on 06-03; u2 names B and
+    # C on its first day: the smallest id, B. Reversing the rows changes nothing.
+    from csmetrics_cli.engine.activity import event_codes
+    from csmetrics_cli.engine.context import Context
+    from csmetrics_cli.periods import parse_period
+
+    rows = ["2024-06-03,u1,A", "2024-06-02,u1,B", "2024-06-02,u2,C", "2024-06-02,u2,B",
+            "2024-06-01,u3,"]  # fmt: skip
+    customers = "customer_id\nA\nB\nC\n"
+    for name, order in (("as_written", rows), ("reversed", rows[::-1])):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "customers.csv").write_text(customers, encoding="utf-8")
+        (folder / "events.csv").write_text(
+            "timestamp,user_id,customer_id\n" + "\n".join(order) + "\n", encoding="utf-8"
+        )
+        ctx = Context(Dataset.open(folder, Config()), [parse_period("2024-06")])
+        frame = ctx.data.table("activity")
+        codes = event_codes(ctx)
+        users = pd.factorize(frame["user_id"])[1]
+        ids = ctx.customers()
+        owner = {str(u): (ids[c] if c >= 0 else None)
+                 for u, c in zip(users, codes.user_customer, strict=True)}  # fmt: skip
+        assert owner == {"u1": "B", "u2": "B", "u3": None}, name

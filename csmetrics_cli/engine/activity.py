@@ -8,8 +8,10 @@ engine/events_sql.py, or read from a pre-aggregated activity table), never from 
 distinct (day, user) pairs of activity events and `feature_triples` the distinct (day,
 customer, feature) triples, both sorted by day so that a period is a slice.
 
-A user belongs to the first customer its events name, in file order (the frame is sorted
-by each group's first row; users without one count overall only).
+A user belongs to the customer its events name on its first day with events naming a
+known customer (the smallest customer_id when several are named that day): it does not
+depend on the order of the export's rows, so every engine agrees. Users without one count
+overall only.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
 
 
 def activity_frame(ctx: Context) -> pd.DataFrame:
-    """The activity frame (customer_id, user_id, day, feature, event, events, first_row)."""
+    """The activity frame (customer_id, user_id, day, feature, event, events)."""
     frame = ctx.data.table("activity")
     assert frame is not None
     return frame
@@ -86,12 +88,27 @@ def event_codes(ctx: Context) -> Events:
         codes, ids = pd.factorize(events["customer_id"])
         position = np.append(ctx.customers().get_indexer(ids), -1).astype(np.int32)
         customer = position[codes]
-    named = customer >= 0
-    first = pd.Series(customer[named]).groupby(user[named]).first()
-    user_customer = np.full(len(users), -1, dtype=np.int32)
-    user_customer[first.index.to_numpy()] = first.to_numpy()
     first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, -1)
+    user_customer = _user_customers(ctx, day - first_day, user, customer, len(users))
     return Events(day, user.astype(np.int32), customer, user_customer, first_day, last_day)
+
+
+def _user_customers(
+    ctx: Context, day: np.ndarray, user: np.ndarray, customer: np.ndarray, n_users: int
+) -> np.ndarray:
+    """Per user code: the customer named on its first day naming one (smallest customer_id
+    on a tie), or -1. `day` counts from 0."""
+    out = np.full(n_users, -1, dtype=np.int32)
+    named = customer >= 0
+    if not named.any():
+        return out
+    order = np.argsort(ctx.customers().to_numpy(dtype=object), kind="stable")  # by id
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    key = day[named].astype(np.int64) * len(order) + rank[customer[named]]
+    best = pd.Series(key).groupby(user[named]).min()
+    out[best.index.to_numpy()] = order[best.to_numpy() % len(order)]
+    return out
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,19 @@
 
 A product-events export is the long table (tens of millions of rows, billions in a
 warehouse). It is never loaded into pandas: an engine scans it and groups it into one row
-per (customer_id, user_id, day, feature, event) with `events` = the number of rows and
-`first_row` = the earliest row of the group (file order, which decides a user's customer).
-The engine is DuckDB (in process) or, with `--engine spark`, a Spark session
+per (customer_id, user_id, day, feature, event) with `events` = the number of rows. The
+engine is DuckDB (in process) or, with `--engine spark`, a Spark session
 (engine/events_spark.py). Both run the same SQL text: it is written here once, in
 DuckDB's dialect, and transpiled to Spark SQL with sqlglot.
 
 The engine sees a view `events_scan(row_no, ts, user_id, customer_id, event, feature)`
 whose columns were found through the same header mapping as every table
 (contracts/checks.map_headers: csm.toml [columns.events], then names, then aliases) and
-whose blank cells are NULL. Names are trimmed as the reader trims cells after grouping, on
-their distinct values (trimming every cell of a 10M-row table costs more than grouping it),
-and the groups a trim merges are added up. A CSV is first loaded, its used columns only,
-into a table of an order-preserving database: its rowid is the record's ordinal, so the
-scan stays parallel (a row_number() window runs on one thread). The day of each row in the
+whose blank cells are NULL. The aggregate reads no row number, so the scan streams on every
+core with the memory of the groups only; row_no is read by the second scan, over the
+excluded rows, only when there are some. Names are trimmed as the reader trims cells after
+grouping, on their distinct values (trimming every cell of a 10M-row table costs more than
+grouping it), and the groups a trim merges are added up. The day of each row in the
 reporting time zone:
 
 - the strict ISO forms (`2024-06-30`, `2024-06-30T13:45:00`, with `Z` or an offset: the
@@ -61,7 +60,7 @@ from csmetrics_cli.problems import InputError, Issue, fatal, make_issue
 if TYPE_CHECKING:
     import duckdb
 
-# The activity frame pandas sees; `events` counts rows, `first_row` orders the groups.
+# The activity frame pandas sees; `events` counts rows.
 KEYS = ("customer_id", "user_id", "day", "feature", "event")
 SCAN_COLUMNS = {"timestamp": "ts", "user_id": "user_id", "customer_id": "customer_id",
                 "event": "event", "feature": "feature"}  # fmt: skip
@@ -117,10 +116,10 @@ def _dated(kind: str) -> str:
 
 def aggregate_sql(kind: str) -> str:
     """One scan: rows per (customer, user, day, feature, event, slow_ts), bad rows included;
-    `events` counts them and `first_row` is the first row of each group (the sort order)."""
+    `events` counts them. It reads no row number, so the scan streams in parallel."""
     keys = ", ".join([*KEYS, "slow_ts"])
-    return (f"SELECT {keys}, COUNT(*) AS events, MIN(row_no) AS first_row"
-            f" FROM ({_dated(kind)}) AS dated GROUP BY {keys} ORDER BY first_row")  # fmt: skip
+    return (f"SELECT {keys}, COUNT(*) AS events"
+            f" FROM ({_dated(kind)}) AS dated GROUP BY {keys}")  # fmt: skip
 
 
 def bad_rows_sql(kind: str) -> str:
@@ -134,23 +133,17 @@ def bad_rows_sql(kind: str) -> str:
 # The slow days joined back to the partial aggregate; run by DuckDB on the compact frame.
 MERGE_SQL = (
     f"SELECT {', '.join(k for k in KEYS if k != 'day')}, COALESCE(p.day, d.day) AS day,"
-    " SUM(events) AS events, MIN(first_row) AS first_row"
+    " CAST(SUM(events) AS BIGINT) AS events"
     " FROM partial AS p LEFT JOIN slow_days AS d ON p.slow_ts = d.ts"
     f" GROUP BY {', '.join(k for k in KEYS if k != 'day')}, COALESCE(p.day, d.day)"
-    " ORDER BY first_row"
 )
 
 
 def scan_sql(
-    columns: dict[str, str],
-    row_no: str,
-    defaults: dict[str, str],
-    *,
-    ts_text: bool,
-    rows: str = "raw_events",
+    columns: dict[str, str], row_no: str, defaults: dict[str, str], *, ts_text: bool
 ) -> str:
-    """The events_scan view over `rows`: canonical names, blank cells NULL (cells are trimmed
-    after grouping, see trim_names); a column the file lacks takes csm.toml's
+    """The events_scan view over `raw_events`: canonical names, blank cells NULL (names are
+    trimmed after grouping, see _trim_names); a column the file lacks takes csm.toml's
     [defaults.events] value, else NULL."""
     parts = [f"{row_no} AS row_no"]
     for canon, alias in SCAN_COLUMNS.items():
@@ -162,7 +155,7 @@ def scan_sql(
             parts.append(f"{_quoted(header)} AS {alias}")
         else:
             parts.append(f"NULLIF(CAST({_quoted(header)} AS VARCHAR), '') AS {alias}")
-    return f"SELECT {', '.join(parts)} FROM {rows}"
+    return f"SELECT {', '.join(parts)} FROM raw_events"
 
 
 def trim_sql(cell: str) -> str:
@@ -243,8 +236,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     )
     out["day"] = pd.to_datetime(frame["day"]).astype("datetime64[s]")
     out["events"] = frame["events"].astype(np.int64)
-    out["first_row"] = frame["first_row"].astype(np.int64)
-    return out[[*KEYS, "events", "first_row"]]
+    return out[[*KEYS, "events"]]
 
 
 def _parse_slow(
@@ -325,7 +317,7 @@ def _unknown_customers(kept: pd.DataFrame, known: pd.Index, source: Source) -> I
     count = int(kept.loc[unknown, "events"].sum())
     if not count:
         return None
-    distinct = ids[unknown].drop_duplicates()  # the frame is in first_row order
+    distinct = ids[unknown].drop_duplicates().sort_values()
     sample = ", ".join(str(i) for i in distinct.head(5)) + (", ..." if len(distinct) > 5 else "")
     refer = (
         f"{count:,} rows refer to customer_ids" if count > 1 else "1 row refers to a customer_id"
@@ -426,7 +418,6 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
 
     ext = split_name(source.path.name)
     kind = ext[1] if ext else ""
-    row_no: str | None
     relation: str | None
     if source.path.is_dir():
         files = parquet_files(source.path)
@@ -441,8 +432,10 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
                     " JOIN event_files AS f ON r.filename = f.file)")  # fmt: skip
         row_no, numbered = "k * 1099511627776 + file_row_number", False
     elif (relation := file_relation(source, config, row_numbers=True)) is not None:
-        # A CSV's rows are numbered by the rowid of the table loaded below.
-        row_no, numbered = ("file_row_number + 2" if kind == ".parquet" else None), True
+        # The window runs only in the second scan, for excluded rows: the aggregate does not
+        # read row_no, so DuckDB prunes it and the first scan stays parallel.
+        parquet = kind == ".parquet"
+        row_no, numbered = ("file_row_number + 2" if parquet else "row_number() OVER () + 1"), True
     else:
         return None
     try:
@@ -461,22 +454,11 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
     except InputError:  # said again with a hint judged on the first rows' values
         sample = engine.con.sql("SELECT * FROM raw_events LIMIT 2000").df()
         columns = canonical_columns(source, headers, config, sample)
-    rows = "raw_events"
-    if row_no is None:
-        # DuckDB's CSV reader numbers no rows and a row_number() window would scan on one
-        # thread: the used columns are loaded in file order (an order-preserving database)
-        # into a table whose rowid is the record's ordinal.
-        used = ", ".join(_quoted(h) for h in dict.fromkeys(columns.values()))
-        try:
-            engine.con.execute(f"CREATE TEMP TABLE event_rows AS SELECT {used} FROM raw_events")
-        except duckdb.Error:
-            return None
-        rows, row_no = "event_rows", "rowid + 2"
     ts_type = types[headers.index(columns["timestamp"])] if "timestamp" in columns else "VARCHAR"
     ts_kind = ("date" if ts_type == "DATE" else
                "timestamp" if ts_type.startswith("TIMESTAMP") else "text")  # fmt: skip
     defaults = {k: str(v) for k, v in config.defaults.get("events", {}).items()}
-    view = scan_sql(columns, row_no, defaults, ts_text=ts_kind == "text", rows=rows)
+    view = scan_sql(columns, row_no, defaults, ts_text=ts_kind == "text")
     engine.view("events_scan", view)
     return Scan(source, ts_kind, numbered, frozenset(columns))
 
@@ -542,12 +524,10 @@ def activity_table(source: Source, config: Config, customer_ids: pd.Index | None
     table["day"] = frame["day"].astype("datetime64[s]")
     counts = frame["events"] if "events" in frame.columns else pd.Series(1.0, index=frame.index)
     table["events"] = counts.fillna(1.0).astype("float64")
-    table["row_no"] = np.arange(len(frame), dtype=np.int64)
     engine = DuckEngine(config.timezone)
     engine.register("activity_rows", table)
     keys = ", ".join(KEYS)
     grouped = engine.query(
-        f"SELECT {keys}, CAST(SUM(events) AS BIGINT) AS events, MIN(row_no) AS first_row"
-        f" FROM activity_rows GROUP BY {keys} ORDER BY first_row"
+        f"SELECT {keys}, CAST(SUM(events) AS BIGINT) AS events FROM activity_rows GROUP BY {keys}"
     )
     return CheckedTable(_typed(grouped), checked.rows_read, checked.rows_excluded, checked.issues)
