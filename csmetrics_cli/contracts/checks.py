@@ -56,6 +56,10 @@ def is_in(values: pd.Series, allowed: pd.Index | Iterable[str]) -> pd.Series:
     def arrow(strings: pd.Series | pd.Index) -> pa.Array:
         return pa.array(strings.astype("string[pyarrow]"))
 
+    if isinstance(values.dtype, pd.CategoricalDtype):  # judged once per category
+        known = is_in(pd.Series(values.cat.categories), allowed).to_numpy()
+        return pd.Series(np.append(known, False)[values.cat.codes.to_numpy()], index=values.index)
+
     found = pc.is_in(arrow(values), value_set=arrow(pd.Index(allowed)))
     return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=values.index)
 

@@ -49,6 +49,17 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+def codes_of(names: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for blank) and the distinct names (sorted if `sort`): a
+    categorical's own (the activity frame's names are categoricals), else factorized."""
+    if isinstance(names.dtype, pd.CategoricalDtype):
+        if sort and not names.cat.categories.is_monotonic_increasing:
+            names = names.cat.reorder_categories(sorted(names.cat.categories))
+        return names.cat.codes.to_numpy(), pd.Index(names.cat.categories.astype(object))
+    codes, uniques = pd.factorize(names, sort=sort)
+    return codes, pd.Index(uniques.astype(object))
+
+
 def segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
     """Per customer of ctx.customers(): 0 for no segment, else 1 + its position in the grid."""
     seg = ctx.segments()
@@ -82,10 +93,10 @@ class Events:
 def event_codes(ctx: Context) -> Events:
     events = activity_frame(ctx)
     day = day_numbers(events["day"]).astype(np.int32)
-    user, users = pd.factorize(events["user_id"])
+    user, users = codes_of(events["user_id"])
     customer = np.full(len(events), -1, dtype=np.int32)
     if "customer_id" in events.columns:
-        codes, ids = pd.factorize(events["customer_id"])
+        codes, ids = codes_of(events["customer_id"])
         position = np.append(ctx.customers().get_indexer(ids), -1).astype(np.int32)
         customer = position[codes]
     first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, -1)
@@ -156,7 +167,7 @@ class Features:
 def feature_triples(ctx: Context) -> Features:
     events = activity_frame(ctx)
     base = event_codes(ctx)
-    feature, names = pd.factorize(events["feature"], sort=True)
+    feature, names = codes_of(events["feature"], sort=True)
     keep = (feature >= 0) & (base.customer >= 0)
     n_features, n_customers = max(len(names), 1), max(len(ctx.customers()), 1)
     key = (base.day[keep].astype(np.int64) - base.first) * n_customers + base.customer[keep]

@@ -187,6 +187,7 @@ def aggregate(
     The engine scans the events once; the distinct texts it leaves (`slow_ts`) are read by
     csm's parser and joined back on the compact frame by a local DuckDB."""
     partial = engine.query(aggregate_sql(scan.ts_kind))
+    _as_names(partial)
     trimmed = _trim_names(partial)
     texts = partial["slow_ts"].dropna().drop_duplicates()
     slow_days = _parse_slow(texts, partial, scan, config)
@@ -209,6 +210,9 @@ def aggregate(
         rows = rows.reset_index(drop=True)
         issues = _row_issues(rows, scan, _line_numbers(scan, rows, rows_read))
     kept = frame.loc[~bad].reset_index(drop=True)
+    if bad.any():  # a name seen only in excluded rows is no category of the kept ones
+        for column in NAMES:
+            kept[column] = kept[column].cat.remove_unused_categories()
     if customer_ids is not None:
         warning = _unknown_customers(kept, customer_ids, scan.source)
         if warning is not None:
@@ -216,24 +220,36 @@ def aggregate(
     return CheckedTable(kept, rows_read, excluded, issues)
 
 
+NAMES = ("customer_id", "user_id", "event", "feature")
+
+
+def _as_names(partial: pd.DataFrame) -> None:
+    """The name columns as categoricals, in place (DuckDB's already are; Spark's come back
+    as text)."""
+    for column in NAMES:
+        if not isinstance(partial[column].dtype, pd.CategoricalDtype):
+            partial[column] = partial[column].astype("category")
+
+
 def _trim_names(partial: pd.DataFrame) -> bool:
     """Trim the name columns in place as the reader trims cells (blank -> NaN); True when any
-    cell changed. Judged on the distinct values, so the usual clean export costs little."""
+    cell changed. Judged on the categories (the distinct names), so a clean export costs
+    nothing."""
     chars, changed = "".join(_BLANKS), False
-    for column in ("customer_id", "user_id", "event", "feature"):
-        names = pd.Series(partial[column].dropna().unique())
+    for column in NAMES:
+        names = pd.Series(partial[column].cat.categories, dtype=object)
         if len(names) and bool((names.str.strip(chars) != names).any()):
-            stripped = partial[column].str.strip(chars)
-            partial[column] = stripped.where(stripped != "")
+            stripped = partial[column].astype(object).str.strip(chars)
+            partial[column] = stripped.where(stripped != "").astype("category")
             changed = True
     return changed
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The activity frame's dtypes: ids and names as str, day as datetime64[s], ints."""
-    out = pd.DataFrame(
-        {c: frame[c].astype("str").where(frame[c].notna()) for c in KEYS if c != "day"}
-    )
+    """The activity frame's dtypes: ids and names as categoricals, day as datetime64[s],
+    events as int."""
+    out = frame[list(NAMES)].copy()
+    _as_names(out)
     out["day"] = pd.to_datetime(frame["day"]).astype("datetime64[s]")
     out["events"] = frame["events"].astype(np.int64)
     return out[[*KEYS, "events"]]
@@ -341,12 +357,20 @@ class DuckEngine:
         self.con.execute(f"SET TimeZone = '{timezone}'")
 
     def query(self, sql: str) -> pd.DataFrame:
+        """The result with its text columns as categoricals: dictionary-encoded in Arrow,
+        so pandas holds each distinct name once and an integer per row."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
-        text = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", no object copy
-        kinds = {pa.string(): text, pa.large_string(): text, pa.string_view(): text}
         table = self.con.sql(sql).to_arrow_table()
-        return table.to_pandas(types_mapper=kinds.get, date_as_object=False)
+        for i, column in enumerate(table.columns):
+            if (
+                pa.types.is_string(column.type)
+                or pa.types.is_large_string(column.type)
+                or (pa.types.is_string_view(column.type))
+            ):
+                table = table.set_column(i, table.field(i).name, pc.dictionary_encode(column))
+        return table.to_pandas(date_as_object=False)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         self.con.register(name, frame)
