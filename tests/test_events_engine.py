@@ -259,3 +259,14 @@ def test_a_users_customer_is_named_on_its_first_day_whatever_the_row_order(tmp_p
         owner = {str(u): (ids[c] if c >= 0 else None)
                  for u, c in zip(users, codes.user_customer, strict=True)}  # fmt: skip
         assert owner == {"u1": "B", "u2": "B", "u3": None}, name
+
+
+def test_a_spark_failure_is_one_message_with_its_fix():
+    from csmetrics_cli.engine.events_spark import spark_failed
+
+    oom = spark_failed(RuntimeError("An error occurred while calling o97.collectToPython.\n"
+                                    ": java.lang.OutOfMemoryError: Java heap space\n\tat x"))  # fmt: skip
+    assert "out of memory" in oom.message and "SPARK_DRIVER_MEMORY" in (oom.hint or "")
+    lost = spark_failed(ConnectionRefusedError(111, "Connection refused"))
+    assert lost.message == "Spark failed aggregating the events: [Errno 111] Connection refused"
+    assert lost.exit_code == 1

@@ -11,6 +11,7 @@ name), and the rows it excludes are counted and reported without a row number.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import CheckedTable
 from csmetrics_cli.engine.events_sql import Scan, aggregate, canonical_columns, scan_sql
 from csmetrics_cli.io.discover import Source, split_name
-from csmetrics_cli.problems import UsageError
+from csmetrics_cli.problems import CsmError, UsageError
 
 INSTALL = "pip install 'csmetrics-cli[spark]'"
 
@@ -78,19 +79,66 @@ def _quiet() -> Iterator[None]:
 
 def session(timezone: str) -> Any:
     """The active (or a new) Spark session, its time zone the report's; a session csm
-    starts shows no console progress bars (stderr is csm's)."""
+    starts shows no console progress bars (stderr is csm's) and, unless SPARK_DRIVER_MEMORY
+    or PYSPARK_SUBMIT_ARGS say otherwise, has a driver of half this machine's memory (at
+    most 8 GB) allowed to collect results of any size: the activity comes back through it."""
     from pyspark.sql import SparkSession
 
-    with _quiet():
-        spark = SparkSession.builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    builder = SparkSession.builder.config("spark.ui.showConsoleProgress", "false")
+    if not any(os.environ.get(v) for v in ("SPARK_DRIVER_MEMORY", "PYSPARK_SUBMIT_ARGS")):
+        builder = builder.config("spark.driver.memory", f"{_driver_gb()}g").config(
+            "spark.driver.maxResultSize", "0"
+        )
+    with _quiet(), spark_errors():
+        spark = builder.getOrCreate()
     spark.conf.set("spark.sql.session.timeZone", timezone)
     spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     return spark
 
 
+def _driver_gb() -> int:
+    """Half this machine's memory in whole GB, between 1 and 8."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return max(1, min(8, total // 2**31))
+
+
+@contextmanager
+def spark_errors() -> Iterator[None]:
+    """A failure of Spark itself (out of memory, Java missing, a lost connection) as one
+    error naming what Spark said, not a traceback."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except (Py4JError, PySparkException, ConnectionError) as exc:
+        raise spark_failed(exc) from None
+
+
+def spark_failed(exc: BaseException) -> CsmError:
+    """What Spark said, in one line, with the likely fix."""
+    text = str(exc)
+    if "OutOfMemoryError" in text:
+        return CsmError(
+            "Spark ran out of memory aggregating the events (java.lang.OutOfMemoryError)",
+            hint="give the driver more memory: SPARK_DRIVER_MEMORY=16g (local mode), or"
+            " spark.driver.memory and spark.driver.maxResultSize on your cluster",
+        )
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    said = lines[0][:300] if lines else type(exc).__name__
+    return CsmError(f"Spark failed aggregating the events: {said}",
+                    hint="see Spark's log above; `csm report` without --engine spark runs"
+                    " the same aggregation on DuckDB")  # fmt: skip
+
+
 def spark_activity(source: Source, config: Config, customer_ids: pd.Index | None) -> CheckedTable:
     """The events source aggregated on Spark."""
     require_spark()
+    with spark_errors():
+        return _aggregated(source, config, customer_ids)
+
+
+def _aggregated(source: Source, config: Config, customer_ids: pd.Index | None) -> CheckedTable:
     spark = session(config.timezone)
     engine = SparkEngine(spark)
     path = str(source.path)
