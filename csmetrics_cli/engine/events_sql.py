@@ -60,8 +60,9 @@ from csmetrics_cli.problems import InputError, Issue, fatal, make_issue
 if TYPE_CHECKING:
     import duckdb
 
-# The activity frame pandas sees; `events` counts rows.
+# The activity frame pandas sees; `events` counts rows. Its NAMES are categoricals.
 KEYS = ("customer_id", "user_id", "day", "feature", "event")
+NAMES = ("customer_id", "user_id", "event", "feature")
 SCAN_COLUMNS = {"timestamp": "ts", "user_id": "user_id", "customer_id": "customer_id",
                 "event": "event", "feature": "feature"}  # fmt: skip
 MIN_DAY, MAX_DAY = "1677-09-22", "2262-04-11"  # the days io/parse.py keeps as they are
@@ -220,9 +221,6 @@ def aggregate(
     return CheckedTable(kept, rows_read, excluded, issues)
 
 
-NAMES = ("customer_id", "user_id", "event", "feature")
-
-
 def _as_names(partial: pd.DataFrame) -> None:
     """The name columns as categoricals, in place (DuckDB's already are; Spark's come back
     as text)."""
@@ -363,12 +361,9 @@ class DuckEngine:
         import pyarrow.compute as pc
 
         table = self.con.sql(sql).to_arrow_table()
+        text = (pa.string(), pa.large_string(), pa.string_view())
         for i, column in enumerate(table.columns):
-            if (
-                pa.types.is_string(column.type)
-                or pa.types.is_large_string(column.type)
-                or (pa.types.is_string_view(column.type))
-            ):
+            if column.type in text:
                 table = table.set_column(i, table.field(i).name, pc.dictionary_encode(column))
         return table.to_pandas(date_as_object=False)
 
@@ -430,7 +425,7 @@ def duck_activity(source: Source, config: Config, customer_ids: pd.Index | None)
                 if not (unnumbered and scan.row_numbers):
                     return out
     finally:
-        engine.con.close()  # frees the loaded event rows
+        engine.con.close()  # its views and the engine's buffers for this file
     # A text file DuckDB cannot read as it is, or whose excluded rows need the editor
     # lines (multi-line values, blank lines): csm's reader says why, row by row.
     return checked_activity(DuckEngine(config.timezone), source, config, customer_ids)
@@ -458,8 +453,8 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
     elif (relation := file_relation(source, config, row_numbers=True)) is not None:
         # The window runs only in the second scan, for excluded rows: the aggregate does not
         # read row_no, so DuckDB prunes it and the first scan stays parallel.
-        parquet = kind == ".parquet"
-        row_no, numbered = ("file_row_number + 2" if parquet else "row_number() OVER () + 1"), True
+        row_no = "file_row_number + 2" if kind == ".parquet" else "row_number() OVER () + 1"
+        numbered = True
     else:
         return None
     try:
@@ -482,8 +477,7 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
     ts_kind = ("date" if ts_type == "DATE" else
                "timestamp" if ts_type.startswith("TIMESTAMP") else "text")  # fmt: skip
     defaults = {k: str(v) for k, v in config.defaults.get("events", {}).items()}
-    view = scan_sql(columns, row_no, defaults, ts_text=ts_kind == "text")
-    engine.view("events_scan", view)
+    engine.view("events_scan", scan_sql(columns, row_no, defaults, ts_text=ts_kind == "text"))
     return Scan(source, ts_kind, numbered, frozenset(columns))
 
 
