@@ -264,8 +264,8 @@ def test_a_users_customer_is_named_on_its_first_day_whatever_the_row_order(tmp_p
 def test_a_spark_failure_is_one_message_with_its_fix():
     from csmetrics_cli.engine.events_spark import spark_failed
 
-    oom = spark_failed(RuntimeError("An error occurred while calling o97.collectToPython.\n"
-                                    ": java.lang.OutOfMemoryError: Java heap space\n\tat x"))  # fmt: skip
+    said = "An error occurred while calling o97.collectToPython.\n: java.lang.OutOfMemoryError"
+    oom = spark_failed(RuntimeError(said + ": Java heap space\n\tat x"))
     assert "out of memory" in oom.message and "SPARK_DRIVER_MEMORY" in (oom.hint or "")
     lost = spark_failed(ConnectionRefusedError(111, "Connection refused"))
     assert lost.message == "Spark failed aggregating the events: [Errno 111] Connection refused"
