@@ -21,6 +21,8 @@ ONE_DAY = pd.Timedelta(days=1)
 
 def as_days(values: pd.Series) -> np.ndarray:
     """Dates as numpy day values (NaT kept)."""
+    if values.dtype.kind == "M":  # naive datetimes of any unit: no detour through ns
+        return values.to_numpy().astype("datetime64[D]")
     return np.asarray(values.to_numpy(dtype="datetime64[ns]"), dtype="datetime64[D]")
 
 
