@@ -18,7 +18,7 @@ from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.definitions import Definitions
-from csmetrics_cli.engine.cache import per_dataset
+from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.periods import Period
 
 T = TypeVar("T")
@@ -139,8 +139,7 @@ class Context:
 
     def grid(self) -> pd.MultiIndex:
         """Every (period, segment) pair a result has a row for; ALL = all customers."""
-        segments = [ALL, *self.segment_values()]
-        return pd.MultiIndex.from_product([self.labels, segments], names=KEYS)
+        return _grid(self)
 
     def aggregate(
         self,
@@ -176,6 +175,13 @@ def rolling(period: Period, days: int) -> Period:
     """The `days` days ending on the period's last day, under the period's own label (so
     applying it twice changes nothing); the start snapshot is the day before them."""
     return Period(period.end - timedelta(days=days), period.end, period.label, f"rolling_{days}")
+
+
+@per_context
+def _grid(ctx: Context) -> pd.MultiIndex:
+    """Built once per context: every metric's result is reindexed to it."""
+    segments = [ALL, *ctx.segment_values()]
+    return pd.MultiIndex.from_product([ctx.labels, segments], names=KEYS)
 
 
 @per_dataset

@@ -146,10 +146,9 @@ def first_paying_day(subs: pd.DataFrame, customers: pd.Index) -> np.ndarray:
         else np.full(len(subs), np.datetime64("NaT"))
     )
     paid = (subs["mrr"].to_numpy() > 0) & (np.isnat(end) | (end > start))
-    first = (
-        pd.Series(start[paid], index=subs["customer_id"].to_numpy()[paid])
-        .groupby(level=0)
-        .min()
-        .reindex(customers)
-    )
-    return np.asarray(first.to_numpy(dtype="datetime64[ns]"), dtype="datetime64[D]")
+    codes = customers.get_indexer(subs["customer_id"])
+    keep = paid & (codes >= 0) & ~np.isnat(start)
+    never = np.iinfo(np.int64).max
+    first = np.full(len(customers), never, dtype=np.int64)
+    np.minimum.at(first, codes[keep], start[keep].astype(np.int64))  # per customer
+    return np.where(first == never, np.datetime64("NaT", "D"), first.astype("datetime64[D]"))
