@@ -122,13 +122,18 @@ def _events(folder: Path) -> pd.DataFrame:
     return pd.read_csv(folder / "events.csv.gz", dtype=str)
 
 
-def test_activity_table_gives_the_same_values_as_events(sample, tmp_path):
-    expected = _engagement_and_health(sample)
-    rolled = tmp_path / "rolled"
-    rolled.mkdir()
+def _without_events(sample: Path, folder: Path) -> Path:
+    """A copy of the sample's tables other than events in `folder`."""
+    folder.mkdir()
     for f in sample.iterdir():
         if f.name != "events.csv.gz":
-            (rolled / f.name).write_bytes(f.read_bytes())
+            (folder / f.name).write_bytes(f.read_bytes())
+    return folder
+
+
+def test_activity_table_gives_the_same_values_as_events(sample, tmp_path):
+    expected = _engagement_and_health(sample)
+    rolled = _without_events(sample, tmp_path / "rolled")
     events = _events(sample)
     events["day"] = events["timestamp"].str[:10]  # the sample's timestamps are naive ISO
     daily = (events.groupby(["customer_id", "user_id", "day", "feature", "event"], dropna=False)
@@ -139,11 +144,7 @@ def test_activity_table_gives_the_same_values_as_events(sample, tmp_path):
 
 def test_events_parquet_folder_partitioned(sample, tmp_path):
     expected = _engagement_and_health(sample)
-    folder = tmp_path / "parquet"
-    folder.mkdir()
-    for f in sample.iterdir():
-        if f.name != "events.csv.gz":
-            (folder / f.name).write_bytes(f.read_bytes())
+    folder = _without_events(sample, tmp_path / "parquet")
     events = _events(sample)
     events["month"] = events["timestamp"].str[:7]
     events.to_parquet(folder / "events", partition_cols=["month"])
