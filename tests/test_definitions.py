@@ -25,6 +25,16 @@ from csmetrics_cli.problems import CsmError
 from tests.conftest import run_report, values, write_tables
 
 SUBS_HEADER = "subscription_id,customer_id,mrr,start_date,end_date"
+# May end: a, b, c, d paying (4). June: d churns, e and f are new (end 5).
+FOUR_START_TWO_NEW_ONE_CHURNED = f"""
+    {SUBS_HEADER}
+    s1,a,10,2024-01-01,
+    s2,b,10,2024-01-01,
+    s3,c,10,2024-01-01,
+    s4,d,10,2024-01-01,2024-06-15
+    s5,e,10,2024-06-03,
+    s6,f,10,2024-06-20,
+"""
 
 
 def with_defs(**switches: object) -> Config:
@@ -91,15 +101,7 @@ def test_config_definitions_section(tmp_path):
 def test_churn_denominator(tables_dir):
     # May end: a, b, c, d paying (4). June: d churns, e and f are new -> end 5.
     # start: 1 / 4 = 25%; average: 1 / ((4 + 5) / 2) = 22.22%; start_plus_new: 1 / (4 + 2)
-    write_tables(tables_dir, subscriptions=f"""
-        {SUBS_HEADER}
-        s1,a,10,2024-01-01,
-        s2,b,10,2024-01-01,
-        s3,c,10,2024-01-01,
-        s4,d,10,2024-01-01,2024-06-15
-        s5,e,10,2024-06-03,
-        s6,f,10,2024-06-20,
-    """)  # fmt: skip
+    write_tables(tables_dir, subscriptions=FOUR_START_TWO_NEW_ONE_CHURNED)
     ids = ["customer_churn_rate", "customer_retention_rate"]
     assert report_values(tables_dir, "2024-06", ids)["customer_churn_rate"] == 25
     average = report_values(tables_dir, "2024-06", ids, churn_denominator="average")
@@ -367,15 +369,7 @@ def test_stripe_subscriber_churn_rate(tables_dir):
     # Stripe Billing analytics: subscriber churn rate = churned subscribers / (active
     # subscribers at the start + new subscribers in the period). 4 at start, 2 new, 1
     # churned: 1 / 6 = 16.67% (csm: 1 / 4 = 25%).
-    write_tables(tables_dir, subscriptions=f"""
-        {SUBS_HEADER}
-        s1,a,10,2024-01-01,
-        s2,b,10,2024-01-01,
-        s3,c,10,2024-01-01,
-        s4,d,10,2024-01-01,2024-06-15
-        s5,e,10,2024-06-03,
-        s6,f,10,2024-06-20,
-    """)  # fmt: skip
+    write_tables(tables_dir, subscriptions=FOUR_START_TWO_NEW_ONE_CHURNED)
     got = report_values(tables_dir, "2024-06", ["customer_churn_rate"], profile="stripe")
     assert got["customer_churn_rate"] == pytest.approx(100 / 6)
 
