@@ -225,10 +225,12 @@ def report(
 
     segment_by = resolve_segment(data, segment_by)
     ctx = Context(data, periods, segment_by)
-    frame = compute(ctx, specs)
     before = [p.previous() for p in periods] if compare else []
-    if compare:
-        previous = compute(Context(data, before, segment_by), specs, with_intervals=False)
+    # Made before computing: the days both read are known before the events are aggregated.
+    earlier = Context(data, before, segment_by) if compare else None
+    frame = compute(ctx, specs)
+    if earlier is not None:
+        previous = compute(earlier, specs, with_intervals=False)
         frame = with_previous(
             frame, previous, {b.label: p.label for b, p in zip(before, periods, strict=True)}
         )

@@ -5,7 +5,10 @@ The data-quality report (rows read, rows excluded, issues) accumulates as tables
 
 Metrics read product events as the `activity` frame: the events table aggregated by an
 engine (`engine`: "duckdb" or "spark", engine/events_sql.py), or the pre-aggregated
-`activity` table when the data has no events table (events win when both exist).
+`activity` table when the data has no events table (events win when both exist). The
+frame keeps day by day only the days some context said it reads (`need_days`: every
+Context does, for its periods); other days are grouped over, so a month's report does not
+carry two years of daily rows.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +30,7 @@ from csmetrics_cli.io.discover import Source, find_sources, split_name
 from csmetrics_cli.io.readers import RawTable, read_table
 from csmetrics_cli.problems import InputError, Issue, closest, fatal
 
-ACTIVITY_MARK = {"<activity>"}  # the cache entry of the aggregate, not of the raw events
+ACTIVITY_MARK = "<activity {} {}>"  # the cache entry of the aggregate for a window
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ class Dataset:
     use_cache: bool = False  # keep checked tables on disk (contracts/cache.py)
     engine: str = "duckdb"  # where the events aggregation runs: "duckdb" or "spark"
     warnings: list[str] = field(default_factory=list)  # about the data as found, for the report
+    window: tuple[date, date] | None = None  # days the activity frame keeps; None = every day
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _activity_window: tuple[date, date] | None = None  # what the loaded frame was built for
 
     @classmethod
     def open(
@@ -176,6 +182,10 @@ class Dataset:
         customers = self.table("customers") if "customers" in self.sources else None
         customer_ids = pd.Index(customers["customer_id"]) if customers is not None else None
 
+        from csmetrics_cli.engine.events_sql import ALL_DAYS
+
+        window = self.window or ALL_DAYS
+
         def build() -> CheckedTable:
             if source.table == "events" and _has_sql(self.config, "events"):
                 # csm.toml shapes the events: read and shaped as any table, then aggregated.
@@ -184,22 +194,24 @@ class Dataset:
                 with self.progress(f"Reading {source.label}"):
                     raw = self._raw(source, None)
                     checked = check_table(raw, self.config, customer_ids)
-                    return aggregate_checked(checked, source, self.config)
+                    return aggregate_checked(checked, source, self.config, window=window)
             if self.engine == "spark" and source.table == "events":
                 from csmetrics_cli.engine.events_spark import session
 
                 with self.progress("Starting Spark"):  # timed with -v: Spark's start-up share
                     session(self.config.timezone)
             with self.progress(f"Reading {source.label}"):
-                return activity_of(source, self.config, customer_ids, self.engine)
+                return activity_of(source, self.config, customer_ids, self.engine, window)
 
+        mark = {ACTIVITY_MARK.format(*window)}
         try:
-            checked = self._checked(source.table, source, ACTIVITY_MARK, customer_ids, build)
+            checked = self._checked(source.table, source, mark, customer_ids, build)
         except InputError as exc:
             self.unusable[source.table] = exc.message
             self.issues.append(exc.issue)
             return None
         self._frames["activity"] = checked.frame
+        self._activity_window = window
         self.reports[source.table] = TableReport(
             source.table, source.label, checked.rows_read, checked.rows_excluded
         )
@@ -232,6 +244,23 @@ class Dataset:
         if entry is not None:
             cache.store(entry, checked)
         return checked
+
+    def need_days(self, first: date, last: date) -> None:
+        """Keep first..last day by day in the activity frame. A frame already built for
+        fewer days is dropped, with what was derived from it and its issues, to be built
+        again for the wider window."""
+        if self.window is not None:
+            first, last = min(first, self.window[0]), max(last, self.window[1])
+        self.window = (first, last)
+        built = self._activity_window
+        if (
+            "activity" in self._frames
+            and built is not None
+            and not (built[0] <= first and last <= built[1])
+        ):
+            del self._frames["activity"]
+            self.cache.clear()
+            self.issues = [i for i in self.issues if i.table not in ("events", "activity")]
 
     def is_loaded(self, name: str) -> bool:
         """True when the table (or the activity frame) has been read."""

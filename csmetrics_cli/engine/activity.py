@@ -4,7 +4,10 @@ engagement and health metrics read.
 They are built from the activity frame (`Dataset.table("activity")`: one row per customer,
 user, day, feature and event, aggregated by an engine from the events table, see
 engine/events_sql.py, or read from a pre-aggregated activity table), never from raw events.
-`event_codes` maps every activity row to (day, user, customer); `activity_pairs` keeps the
+Its rows outside the report's window have no day but the first_day..last_day they cover:
+they count for history (where events begin and end, a user's customer, a first activation
+event), and only the rows with a day for what happened on a day.
+`event_codes` maps every row with a day to (day, user, customer); `activity_pairs` keeps the
 distinct (day, user) pairs of activity events and `feature_triples` the distinct (day,
 customer, feature) triples, both sorted by day so that a period is a slice.
 
@@ -70,16 +73,25 @@ def segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
     return codes, len(labels)
 
 
-def activity_frame(ctx: Context) -> pd.DataFrame:
-    """The activity frame (customer_id, user_id, day, feature, event, events)."""
+def whole_frame(ctx: Context) -> pd.DataFrame:
+    """The activity frame (customer_id, user_id, day, feature, event, events, first_day,
+    last_day): the rows with a day and those covering the days outside the window."""
     frame = ctx.data.table("activity")
     assert frame is not None
     return frame
 
 
+@per_dataset
+def activity_frame(ctx: Context) -> pd.DataFrame:
+    """The activity frame's rows with a day (those of the report's window)."""
+    frame = whole_frame(ctx)
+    dated = frame["day"].notna()
+    return frame if dated.all() else frame[dated].reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class Events:
-    """The activity frame as integer codes, one entry per row."""
+    """The activity frame as integer codes: one entry per row with a day, and the history."""
 
     day: np.ndarray  # days since 1970-01-01 in the reporting time zone
     user: np.ndarray  # code of user_id
@@ -87,21 +99,26 @@ class Events:
     user_customer: np.ndarray  # per user code: the first customer its events name, or -1
     first: int  # the first day with any event
     last: int  # the last day with any event
+    since: np.ndarray  # per row of the whole frame: the first day it covers
+    named: np.ndarray  # per row of the whole frame: position in ctx.customers(), or -1
 
 
 @per_dataset
 def event_codes(ctx: Context) -> Events:
-    events = activity_frame(ctx)
-    day = day_numbers(events["day"]).astype(np.int32)
+    events = whole_frame(ctx)
+    since = day_numbers(events["first_day"].fillna(events["day"])).astype(np.int32)
+    until = day_numbers(events["last_day"].fillna(events["day"])).astype(np.int32)
     user, users = codes_of(events["user_id"])
-    customer = np.full(len(events), -1, dtype=np.int32)
+    named = np.full(len(events), -1, dtype=np.int32)
     if "customer_id" in events.columns:
         codes, ids = codes_of(events["customer_id"])
         position = np.append(ctx.customers().get_indexer(ids), -1).astype(np.int32)
-        customer = position[codes]
-    first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, -1)
-    user_customer = _user_customers(ctx, day - first_day, user, customer, len(users))
-    return Events(day, user.astype(np.int32), customer, user_customer, first_day, last_day)
+        named = position[codes]
+    first_day, last_day = (int(since.min()), int(until.max())) if len(since) else (0, -1)
+    user_customer = _user_customers(ctx, since - first_day, user, named, len(users))
+    dated = events["day"].notna().to_numpy()
+    return Events(since[dated], user[dated].astype(np.int32), named[dated], user_customer,
+                  first_day, last_day, since, named)  # fmt: skip
 
 
 def _user_customers(

@@ -29,6 +29,7 @@ BLANK_SEGMENT = "(blank)"
 UNKNOWN_SEGMENT = "(unknown customer)"  # rows whose customer_id the customers table lacks
 ALL = "\x00all"  # internal segment key of the all-customers row; None in every output
 KEYS = ["period", "segment"]
+WINDOW_DAYS = 30  # health's usage: active days in the 30 days up to the day scored
 
 
 @dataclass
@@ -50,6 +51,12 @@ class Context:
             self.definitions = Definitions.resolve(explicit)
         if self.definitions["window"] == "rolling_30":
             self.periods = [rolling(p, ROLLING_DAYS) for p in self.periods]
+        if self.periods:
+            # The days read one by one: the periods, health's usage up to the day before
+            # them (a score's change), and the feature window after the last cohort start.
+            after = timedelta(days=self.config.feature_window_days)
+            self.data.need_days(min(p.start for p in self.periods) - timedelta(WINDOW_DAYS + 1),
+                                max(p.end for p in self.periods) + after)  # fmt: skip
 
     @property
     def config(self) -> Config:

@@ -22,7 +22,14 @@ import pandas as pd
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import CheckedTable
-from csmetrics_cli.engine.events_sql import Scan, aggregate, canonical_columns, scan_sql
+from csmetrics_cli.engine.events_sql import (
+    ALL_DAYS,
+    Scan,
+    Window,
+    aggregate,
+    canonical_columns,
+    scan_sql,
+)
 from csmetrics_cli.io.discover import Source, split_name
 from csmetrics_cli.problems import CsmError, UsageError
 
@@ -131,14 +138,18 @@ def spark_failed(exc: BaseException) -> CsmError:
                     " the same aggregation on DuckDB")  # fmt: skip
 
 
-def spark_activity(source: Source, config: Config, customer_ids: pd.Index | None) -> CheckedTable:
-    """The events source aggregated on Spark."""
+def spark_activity(
+    source: Source, config: Config, customer_ids: pd.Index | None, window: Window = ALL_DAYS
+) -> CheckedTable:
+    """The events source aggregated on Spark, the days of `window` kept day by day."""
     require_spark()
     with spark_errors():
-        return _aggregated(source, config, customer_ids)
+        return _aggregated(source, config, customer_ids, window)
 
 
-def _aggregated(source: Source, config: Config, customer_ids: pd.Index | None) -> CheckedTable:
+def _aggregated(
+    source: Source, config: Config, customer_ids: pd.Index | None, window: Window
+) -> CheckedTable:
     spark = session(config.timezone)
     engine = SparkEngine(spark)
     path = str(source.path)
@@ -158,4 +169,4 @@ def _aggregated(source: Source, config: Config, customer_ids: pd.Index | None) -
     view = scan_sql(columns, "monotonically_increasing_id()", defaults, ts_text=ts_kind == "text")
     engine.view("events_scan", view)
     scan = Scan(source, ts_kind, False, frozenset(columns))
-    return aggregate(engine, scan, config, customer_ids)
+    return aggregate(engine, scan, config, customer_ids, window)

@@ -2,7 +2,12 @@
 
 A product-events export is the long table (tens of millions of rows, billions in a
 warehouse). It is never loaded into pandas: an engine scans it and groups it into one row
-per (customer_id, user_id, day, feature, event) with `events` = the number of rows. The
+per (customer_id, user_id, day, feature, event) with `events` = the number of rows, for the
+days of the report's window (the days its metrics read day by day, Dataset.need_days). Rows
+of other days lose their day in the same scan: they group per (customer_id, user_id,
+feature, event) with `first_day` and `last_day` the days they cover, which is all that
+history is asked for (where the events begin and end, a user's first-day customer, a
+customer's first activation event, the names in use). The
 engine is DuckDB (in process) or, with `--engine spark`, a Spark session
 (engine/events_spark.py). Both run the same SQL text: it is written here once, in
 DuckDB's dialect, and transpiled to Spark SQL with sqlglot.
@@ -37,6 +42,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -60,12 +66,16 @@ from csmetrics_cli.problems import InputError, Issue, fatal, make_issue
 if TYPE_CHECKING:
     import duckdb
 
-# The activity frame pandas sees; `events` counts rows. Its NAMES are categoricals.
+# The activity frame pandas sees; `events` counts rows. Its NAMES are categoricals. A row
+# with a day is one day's; one without covers first_day..last_day (outside the window).
 KEYS = ("customer_id", "user_id", "day", "feature", "event")
+COVERS = ("first_day", "last_day")
 NAMES = ("customer_id", "user_id", "event", "feature")
 SCAN_COLUMNS = {"timestamp": "ts", "user_id": "user_id", "customer_id": "customer_id",
                 "event": "event", "feature": "feature"}  # fmt: skip
 MIN_DAY, MAX_DAY = "1677-09-22", "2262-04-11"  # the days io/parse.py keeps as they are
+Window = tuple[date, date]  # first and last day kept day by day
+ALL_DAYS: Window = (date.fromisoformat(MIN_DAY), date.fromisoformat(MAX_DAY))
 _BLANKS = (" ", "\t", "\r", "\n", "\u00a0")  # trimmed like the reader trims cells
 
 
@@ -115,12 +125,17 @@ def _dated(kind: str) -> str:
             f" FROM (SELECT s.*, {day_sql(kind)} AS d0 FROM events_scan AS s) AS raw")  # fmt: skip
 
 
-def aggregate_sql(kind: str) -> str:
+def aggregate_sql(kind: str, window: Window = ALL_DAYS) -> str:
     """One scan: rows per (customer, user, day, feature, event, slow_ts), bad rows included;
-    `events` counts them. It reads no row number, so the scan streams in parallel."""
+    `events` counts them. A day outside `window` is dropped from the key and kept as the
+    group's first_day/last_day. It reads no row number, so the scan streams in parallel."""
     keys = ", ".join([*KEYS, "slow_ts"])
-    return (f"SELECT {keys}, COUNT(*) AS events"
-            f" FROM ({_dated(kind)}) AS dated GROUP BY {keys}")  # fmt: skip
+    outside = f"day < CAST('{window[0]}' AS DATE) OR day > CAST('{window[1]}' AS DATE)"
+    return (f"SELECT {keys}, COUNT(*) AS events, MIN(away) AS first_day, MAX(away) AS last_day"
+            f" FROM (SELECT customer_id, user_id, feature, event, slow_ts,"
+            f" CASE WHEN {outside} THEN NULL ELSE day END AS day,"
+            f" CASE WHEN {outside} THEN day END AS away"
+            f" FROM ({_dated(kind)}) AS dated) AS windowed GROUP BY {keys}")  # fmt: skip
 
 
 def bad_rows_sql(kind: str) -> str:
@@ -134,7 +149,8 @@ def bad_rows_sql(kind: str) -> str:
 # The slow days joined back to the partial aggregate; run by DuckDB on the compact frame.
 MERGE_SQL = (
     f"SELECT {', '.join(k for k in KEYS if k != 'day')}, COALESCE(p.day, d.day) AS day,"
-    " CAST(SUM(events) AS BIGINT) AS events"
+    " CAST(SUM(events) AS BIGINT) AS events, MIN(first_day) AS first_day,"
+    " MAX(last_day) AS last_day"
     " FROM partial AS p LEFT JOIN slow_days AS d ON p.slow_ts = d.ts"
     f" GROUP BY {', '.join(k for k in KEYS if k != 'day')}, COALESCE(p.day, d.day)"
 )
@@ -181,13 +197,18 @@ def canonical_columns(
 
 
 def aggregate(
-    engine: Engine, scan: Scan, config: Config, customer_ids: pd.Index | None
+    engine: Engine,
+    scan: Scan,
+    config: Config,
+    customer_ids: pd.Index | None,
+    window: Window = ALL_DAYS,
 ) -> CheckedTable:
     """Aggregate the registered events_scan into the activity frame, with its accounting.
 
     The engine scans the events once; the distinct texts it leaves (`slow_ts`) are read by
-    csm's parser and joined back on the compact frame by a local DuckDB."""
-    partial = engine.query(aggregate_sql(scan.ts_kind))
+    csm's parser and joined back on the compact frame by a local DuckDB (those rows keep
+    their day, inside the window or not)."""
+    partial = engine.query(aggregate_sql(scan.ts_kind, window))
     _as_names(partial)
     trimmed = _trim_names(partial)
     texts = partial["slow_ts"].dropna().drop_duplicates()
@@ -199,7 +220,8 @@ def aggregate(
         frame = _typed(local.query(MERGE_SQL))
     else:  # every timestamp was read by the engine: the groups are final
         frame = _typed(partial)
-    bad = (frame["user_id"].isna() | frame["day"].isna()).to_numpy()
+    dateless = frame["day"].isna() & frame["first_day"].isna()
+    bad = (frame["user_id"].isna() | dateless).to_numpy()
     rows_read = int(frame["events"].sum())
     excluded = int(frame.loc[bad, "events"].sum())
     issues: list[Issue] = []
@@ -244,13 +266,14 @@ def _trim_names(partial: pd.DataFrame) -> bool:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The activity frame's dtypes: ids and names as categoricals, day as datetime64[s],
+    """The activity frame's dtypes: ids and names as categoricals, days as datetime64[s],
     events as int."""
     out = frame[list(NAMES)].copy()
     _as_names(out)
-    out["day"] = pd.to_datetime(frame["day"]).astype("datetime64[s]")
+    for column in ("day", *COVERS):
+        out[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
     out["events"] = frame["events"].astype(np.int64)
-    return out[[*KEYS, "events"]]
+    return out[[*KEYS, "events", *COVERS]]
 
 
 def _parse_slow(
@@ -407,7 +430,9 @@ def parquet_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*.parquet") if p.is_file())
 
 
-def duck_activity(source: Source, config: Config, customer_ids: pd.Index | None) -> CheckedTable:
+def duck_activity(
+    source: Source, config: Config, customer_ids: pd.Index | None, window: Window = ALL_DAYS
+) -> CheckedTable:
     """The events source aggregated on DuckDB (csm's reader for what DuckDB cannot read)."""
     import duckdb
 
@@ -416,7 +441,7 @@ def duck_activity(source: Source, config: Config, customer_ids: pd.Index | None)
         scan = _duck_scan(engine, source, config)
         if scan is not None:
             try:
-                out = aggregate(engine, scan, config, customer_ids)
+                out = aggregate(engine, scan, config, customer_ids, window)
             except duckdb.Error:
                 if not scan.row_numbers or source.path.name.lower().endswith(".parquet"):
                     raise
@@ -428,7 +453,7 @@ def duck_activity(source: Source, config: Config, customer_ids: pd.Index | None)
         engine.con.close()  # its views and the engine's buffers for this file
     # A text file DuckDB cannot read as it is, or whose excluded rows need the editor
     # lines (multi-line values, blank lines): csm's reader says why, row by row.
-    return checked_activity(DuckEngine(config.timezone), source, config, customer_ids)
+    return checked_activity(DuckEngine(config.timezone), source, config, customer_ids, window)
 
 
 def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | None:
@@ -482,18 +507,26 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
 
 
 def checked_activity(
-    engine: Engine, source: Source, config: Config, customer_ids: pd.Index | None
+    engine: Engine,
+    source: Source,
+    config: Config,
+    customer_ids: pd.Index | None,
+    window: Window = ALL_DAYS,
 ) -> CheckedTable:
     """csm's reader and checks (workbooks, other encodings, broken lines), then the same
     aggregation over the checked frame: its issues and row numbers are the checks' own."""
     usecols = SCHEMAS["events"].header_names(config.columns.get("events", {}))
     checked = check_table(read_table(source, encoding=config.encoding, usecols=usecols), config,
                           customer_ids)  # fmt: skip
-    return aggregate_checked(checked, source, config, engine)
+    return aggregate_checked(checked, source, config, engine, window)
 
 
 def aggregate_checked(
-    checked: CheckedTable, source: Source, config: Config, engine: Engine | None = None
+    checked: CheckedTable,
+    source: Source,
+    config: Config,
+    engine: Engine | None = None,
+    window: Window = ALL_DAYS,
 ) -> CheckedTable:
     """The same aggregation over an events table csm has read and checked: its issues and
     row numbers are the checks' own."""
@@ -506,7 +539,7 @@ def aggregate_checked(
     engine.register("raw_events", table)
     engine.view("events_scan", scan_sql(present, '"__order"', {}, ts_text=False))
     scan = Scan(source, "timestamp", False, frozenset(present))
-    out = aggregate(engine, scan, config, None)
+    out = aggregate(engine, scan, config, None, window)
     return CheckedTable(out.frame, checked.rows_read, checked.rows_excluded, checked.issues)
 
 
@@ -515,18 +548,19 @@ def activity_of(
     config: Config,
     customer_ids: pd.Index | None,
     engine: str = "duckdb",
+    window: Window = ALL_DAYS,
 ) -> CheckedTable:
     """The activity frame of a data set: its events aggregated on `engine` ("duckdb" or
-    "spark"; a workbook sheet is always read by csm and aggregated on DuckDB), or its
-    pre-aggregated activity table."""
+    "spark"; a workbook sheet is always read by csm and aggregated on DuckDB) with the days
+    of `window` kept day by day, or its pre-aggregated activity table (every day kept)."""
     if source.table == "activity":
         return activity_table(source, config, customer_ids)
     workbook = source.sheet is not None or source.path.name.lower().endswith(".xlsx")
     if engine == "spark" and not workbook:
         from csmetrics_cli.engine.events_spark import spark_activity
 
-        return spark_activity(source, config, customer_ids)
-    return duck_activity(source, config, customer_ids)
+        return spark_activity(source, config, customer_ids, window)
+    return duck_activity(source, config, customer_ids, window)
 
 
 def activity_table(source: Source, config: Config, customer_ids: pd.Index | None) -> CheckedTable:
@@ -546,6 +580,7 @@ def activity_table(source: Source, config: Config, customer_ids: pd.Index | None
     engine.register("activity_rows", table)
     keys = ", ".join(KEYS)
     grouped = engine.query(
-        f"SELECT {keys}, CAST(SUM(events) AS BIGINT) AS events FROM activity_rows GROUP BY {keys}"
+        f"SELECT {keys}, CAST(SUM(events) AS BIGINT) AS events, CAST(NULL AS DATE) AS first_day,"
+        f" CAST(NULL AS DATE) AS last_day FROM activity_rows GROUP BY {keys}"
     )
     return CheckedTable(_typed(grouped), checked.rows_read, checked.rows_excluded, checked.issues)

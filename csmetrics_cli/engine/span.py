@@ -26,8 +26,10 @@ OBSERVED_DATES = {
     "surveys": ("responded_at",),
     "tickets": ("created_at", "resolved_at"),
     "onboarding": ("completed_at",),
-    "events": ("day",),  # read from the activity frame, never from the raw events
-    "activity": ("day",),
+    # read from the activity frame, never from the raw events: rows of days outside the
+    # report's window cover first_day..last_day
+    "events": ("day", "first_day", "last_day"),
+    "activity": ("day", "first_day", "last_day"),
 }
 
 Span = tuple[date | None, date | None]

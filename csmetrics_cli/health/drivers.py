@@ -9,13 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csmetrics_cli.health.model import (
-    COMPONENTS,
-    PAYMENT_DAYS,
-    SUPPORT_DAYS,
-    USAGE_TARGET_DAYS,
-    WINDOW_DAYS,
-)
+from csmetrics_cli.engine.context import WINDOW_DAYS
+from csmetrics_cli.health.model import COMPONENTS, PAYMENT_DAYS, SUPPORT_DAYS, USAGE_TARGET_DAYS
 
 DRIVER_BELOW = 50.0  # a component under this pulls the score down
 MAX_DRIVERS = 2

@@ -22,7 +22,7 @@ from csmetrics_cli.engine.activity import (
     feature_triples,
     sorted_unique,
 )
-from csmetrics_cli.engine.context import Context
+from csmetrics_cli.engine.context import WINDOW_DAYS, Context
 from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
 
 DEFAULT_WEIGHTS = {
@@ -33,7 +33,6 @@ COMPONENTS = tuple(DEFAULT_WEIGHTS)
 DEFAULT_BANDS = {"healthy": 70.0, "at_risk": 40.0}
 BANDS = ("healthy", "needs_attention", "at_risk")
 USAGE_TARGET_DAYS = 20  # active days out of the last 30 that score 100
-WINDOW_DAYS = 30
 SUPPORT_DAYS = PAYMENT_DAYS = 90
 SENTIMENT_DAYS = 365
 RESOLVED_STATUSES = ("resolved", "closed", "solved")  # the same as first contact resolution's

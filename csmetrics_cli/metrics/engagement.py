@@ -23,13 +23,13 @@ from csmetrics_cli.contracts.checks import is_in
 from csmetrics_cli.engine.activity import (
     EPOCH,
     Activity,
-    activity_frame,
     activity_pairs,
     day_number,
     event_codes,
     feature_triples,
     segment_codes,
     sorted_unique,
+    whole_frame,
 )
 from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.cohorts import cohort, last_day
@@ -277,11 +277,11 @@ def _activation_days(ctx: Context) -> tuple[pd.Series | None, str]:
 
 @per_dataset
 def _activation_event_days(ctx: Context, name: str) -> pd.Series:
-    """Each customer's first day with an event called `name`."""
-    events = activity_frame(ctx)
+    """Each customer's first day with an event called `name` (over all history)."""
+    events = whole_frame(ctx)
     base = event_codes(ctx)
-    hit = (events["event"] == name).to_numpy(dtype=bool, na_value=False) & (base.customer >= 0)
-    first = pd.Series(base.day[hit]).groupby(base.customer[hit]).min()
+    hit = (events["event"] == name).to_numpy(dtype=bool, na_value=False) & (base.named >= 0)
+    first = pd.Series(base.since[hit]).groupby(base.named[hit]).min()
     days = EPOCH + first.to_numpy().astype("timedelta64[D]")
     return pd.Series(days, index=ctx.customers()[first.index]).astype("datetime64[s]")
 
@@ -292,7 +292,8 @@ def _activated_cohort(ctx: Context) -> tuple[pd.DataFrame | None, str]:
     if activated is None:
         return None, source
     rows = _cohort_rows(ctx)
-    rows["activated"] = rows["customer_id"].map(activated).astype("datetime64[s]")
+    # reindex, not map: pandas' map of an empty datetime Series fails (nobody activated)
+    rows["activated"] = activated.reindex(rows["customer_id"]).to_numpy().astype("datetime64[s]")
     rows["days"] = (rows["activated"] - rows["start"]).dt.days
     return rows, source
 
@@ -366,7 +367,7 @@ def _distinct_users(act: Activity, start: int, stop: int) -> np.ndarray:
 def _outside_events(ctx: Context) -> str:
     """Why a period has no days to count."""
     events = event_codes(ctx)
-    if not len(events.day):
+    if not len(events.since):
         return "the events table has no rows"
     return (
         f"no events data in the period (events run from {EPOCH + events.first}"
