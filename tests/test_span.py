@@ -70,6 +70,28 @@ def test_a_table_already_read_answers_from_its_frame(tmp_path: Path) -> None:
     assert table_span(data, "tickets") == (date(2024, 5, 2), date(2024, 5, 2))
 
 
+def test_a_table_the_command_will_read_is_read_for_its_span(tmp_path: Path) -> None:
+    # The same repeated t1: once a report's metrics will read tickets anyway (FCR), the
+    # span mid-report is the checked frame's, ending 05-02, not the file's 06-30.
+    from csmetrics_cli.api import report, select_metrics
+    from csmetrics_cli.periods import parse_period
+
+    folder = write_tables(tmp_path, tickets="""
+        ticket_id,customer_id,created_at
+        t1,A,2024-05-02
+        t1,A,2024-06-30
+    """)  # fmt: skip
+    data = Dataset.open(folder, Config())
+    data.expected.add("tickets")
+    assert table_span(data, "tickets") == (date(2024, 5, 2), date(2024, 5, 2))
+    assert data.is_loaded("tickets")
+    fresh = Dataset.open(folder, Config())
+    report(
+        fresh, [parse_period("2024-05")], select_metrics(None, ["first_contact_resolution_rate"])
+    )
+    assert "tickets" in fresh.expected
+
+
 @pytest.mark.parametrize("timezone", ["UTC", "Pacific/Auckland"])
 def test_engine_span_equals_the_loaded_tables_span_on_sample_data(
     tmp_path: Path, timezone: str

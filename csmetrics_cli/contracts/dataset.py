@@ -104,6 +104,7 @@ class Dataset:
     engine: str = "duckdb"  # where the events aggregation runs: "duckdb" or "spark"
     warnings: list[str] = field(default_factory=list)  # about the data as found, for the report
     window: tuple[date, date] | None = None  # days the activity frame keeps; None = every day
+    expected: set[str] = field(default_factory=set)  # tables the command will read anyway
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     _activity_window: tuple[date, date] | None = None  # what the loaded frame was built for
 

@@ -1,7 +1,8 @@
 """How far the data reaches: the first and last day recorded in the tables a command used.
 
-A table the command has read gives its span from the checked frame. One it has not read
-(engagement's cohorts ask every table how far the data reaches) is asked of the engine: a
+A table the command has read, or will read for its metrics anyway (`Dataset.expected`),
+gives its span from the checked frame. Any other (engagement's cohorts ask every table how
+far the data reaches) is asked of the engine: a
 min()/max() over the file's date columns in DuckDB, without loading it, when every value is
 a strict ISO date or timestamp (the forms the engine reads exactly as csm does, days in the
 reporting time zone). Anything else (other date forms, a workbook, another encoding,
@@ -49,9 +50,10 @@ def data_span(data: Dataset, tables: Iterable[str]) -> Span:
 
 
 def table_span(data: Dataset, name: str) -> Span:
-    """The observed days of one table: from its frame when read, else from the engine."""
+    """The observed days of one table: from its frame when read or to be read, else from the
+    engine."""
     frame_name = "activity" if name == "events" else name
-    if not data.is_loaded(frame_name):
+    if not data.is_loaded(frame_name) and name not in data.expected:
         found = engine_span(data, name)
         if found is not None:
             return found

@@ -181,6 +181,8 @@ def compute(ctx: Context, specs: list[MetricSpec], with_intervals: bool = True) 
     """One row per period x segment x metric (x item), in catalog then period order, with
     each metric's interval (`with_intervals`; a compared period needs only its values)."""
     parts, done = [], []
+    # missing_inputs reads every input's table: their spans need not be asked of the engine
+    ctx.data.expected |= {o.split(".")[0] for s in specs for n in s.inputs for o in n.split(" or ")}
     for family, group in groupby(specs, key=lambda s: s.family):
         with ctx.data.progress(f"Computing {FAMILIES[family].title.lower()}"):
             for spec in group:
