@@ -238,8 +238,9 @@ def aggregate(
         rows = rows[rows["user_id"].isna() | rows["blank_ts"] | rows["no_day"]]
         rows = rows.reset_index(drop=True)
         issues = _row_issues(rows, scan, _line_numbers(scan, rows, rows_read))
-    kept = frame.loc[~bad].reset_index(drop=True)
-    if bad.any():  # a name seen only in excluded rows is no category of the kept ones
+    kept = frame  # no copy of a clean export's frame
+    if excluded:  # a name seen only in excluded rows is no category of the kept ones
+        kept = frame.loc[~bad].reset_index(drop=True)
         for column in NAMES:
             kept[column] = kept[column].cat.remove_unused_categories()
     if customer_ids is not None:
@@ -377,9 +378,9 @@ class DuckEngine:
 
     def __init__(self, timezone: str) -> None:
 
-        from csmetrics_cli.io.duck import connect
+        from csmetrics_cli.io.duck import private
 
-        self.con: duckdb.DuckDBPyConnection = connect()
+        self.con: duckdb.DuckDBPyConnection = private()
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute(f"SET TimeZone = '{timezone}'")
 
