@@ -143,6 +143,40 @@ def _score(folder, customers: list[str]) -> pd.DataFrame:
     return score(_context(ds), np.datetime64("2024-06-30"), model).loc[customers]
 
 
+def test_component_windows_end_on_the_day_and_same_day_answers_take_the_later_row(tables_dir):
+    # On 2024-06-30: the 365 survey days start 2023-07-02, the 90 ticket and invoice days
+    # 2024-04-02. X answered CSAT 2 then 4 on 06-27: the later row, (4 - 1) / 4 = 75. Y's
+    # NPS of 2023-07-01 is a day too old; Z's NPS 0 of 2023-07-02 counts. X's ticket of
+    # 04-02 is open on 06-30 (resolved 07-01): 100 - 15 - 20; Y's of 04-01 is out. X has
+    # two failed invoices in the window (0), Y's only one is out (100).
+    write_tables(tables_dir, subscriptions="""
+        subscription_id,customer_id,mrr,start_date
+        x1,X,100,2023-01-01
+        y1,Y,100,2023-01-01
+        z1,Z,100,2023-01-01
+    """, surveys="""
+        response_id,customer_id,survey_type,score,responded_at
+        r1,X,csat,2,2024-06-27
+        r2,X,csat,4,2024-06-27
+        r3,Y,nps,10,2023-07-01
+        r4,Z,nps,0,2023-07-02
+    """, tickets="""
+        ticket_id,customer_id,created_at,resolved_at
+        t1,X,2024-04-02,2024-07-01
+        t2,Y,2024-04-01,2024-04-01
+    """, invoices="""
+        invoice_id,customer_id,issued_at,amount,status
+        i1,X,2024-04-02,100,failed
+        i2,X,2024-06-30,100,failed
+        i3,Y,2024-04-01,100,failed
+    """)  # fmt: skip
+    frame = _score(tables_dir, ["X", "Y", "Z"])
+    assert frame.loc["X", "sentiment"] == pytest.approx(75)
+    assert np.isnan(frame.loc["Y", "sentiment"]) and frame.loc["Z", "sentiment"] == 0
+    assert frame.loc["X", "support"] == 100 - 15 - 20 and frame.loc["Y", "support"] == 100
+    assert frame.loc["X", "payment"] == 0 and frame.loc["Y", "payment"] == 100
+
+
 def test_inputs_without_customer_ids_leave_their_components_out(tables_dir):
     # Tickets, surveys and events that name no customer cannot score one: the components
     # are unknown (NaN), not a clean 100 or an idle 0, and nothing raises.

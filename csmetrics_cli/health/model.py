@@ -14,7 +14,6 @@ import pandas as pd
 
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import is_in
-from csmetrics_cli.contracts.dataset import Dataset
 from csmetrics_cli.engine.activity import (
     customer_days,
     day_number,
@@ -22,6 +21,7 @@ from csmetrics_cli.engine.activity import (
     feature_triples,
     sorted_unique,
 )
+from csmetrics_cli.engine.cache import per_dataset
 from csmetrics_cli.engine.context import WINDOW_DAYS, Context
 from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
 
@@ -66,12 +66,9 @@ class HealthModel:
         return pd.Series(bands, index=score.index, dtype=object).where(score.notna(), None)
 
 
-def _days_ago(day: np.datetime64, n: int) -> pd.Timestamp:
-    return pd.Timestamp(day - np.timedelta64(n - 1, "D"))
-
-
-def _in_window(dates: pd.Series, day: np.datetime64, n: int) -> pd.Series:
-    return (dates >= _days_ago(day, n)) & (dates <= pd.Timestamp(day))
+def _midnight(day: np.datetime64, days_before: int = 0) -> np.datetime64:
+    """The start of `day` (or of the day `days_before` earlier), to compare with dates."""
+    return (pd.Timestamp(day) - pd.Timedelta(days=days_before)).to_datetime64()
 
 
 def _has_values(frame: pd.DataFrame, column: str) -> bool:
@@ -102,66 +99,160 @@ def _usage(ctx: Context, day: np.datetime64) -> pd.DataFrame | None:
     return out
 
 
-def _sentiment(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
-    surveys = data.table("surveys")
+# Each component's rows are prepared once per data set (customer positions and the columns
+# it reads, as arrays); a snapshot day then costs a window and a bincount, so a 24-month
+# trend's 24 scores do not filter and group the whole tables 24 times.
+
+
+def _positions(ctx: Context, ids: pd.Series) -> np.ndarray:
+    """Position in ctx.customers() of each id: -1 for a blank or unknown one (such rows
+    never count for a customer)."""
+    return np.asarray(ctx.customers().get_indexer(pd.Index(ids)))
+
+
+def _window(dates: np.ndarray, day: np.datetime64, n: int) -> np.ndarray:
+    """dates in the n days ending on `day` (its midnight: a time later that day is out)."""
+    return (dates >= _midnight(day, n - 1)) & (dates <= _midnight(day))
+
+
+@dataclass(frozen=True)
+class Responses:
+    """NPS and CSAT answers of known customers with a score, in answer order (ties in file
+    order), each scaled to 0-100."""
+
+    customer: np.ndarray
+    responded: np.ndarray
+    scaled: np.ndarray
+
+
+@per_dataset
+def _responses(ctx: Context) -> Responses | None:
+    surveys = ctx.data.table("surveys")
     # Anonymous surveys (no customer_id column, or every id blank) say nothing per customer.
     if surveys is None or not _has_values(surveys, "customer_id"):
         return None
-    rows = surveys[surveys["survey_type"].isin(["nps", "csat"]) & surveys["customer_id"].notna()
-                   & _in_window(surveys["responded_at"], day, SENTIMENT_DAYS)]  # fmt: skip
+    rows = surveys[surveys["survey_type"].isin(["nps", "csat"]) & surveys["responded_at"].notna()]
     low = np.where(rows["survey_type"] == "nps", 0.0, 1.0)
-    scaled = ((rows["score"] - low) / (rows["scale_max"] - low) * 100).clip(0, 100)
-    latest = (
-        rows.assign(scaled=scaled)
-        .sort_values("responded_at")
-        .groupby("customer_id")["scaled"]
-        .last()
-    )
-    return latest.reindex(customers)
+    scaled = ((rows["score"] - low) / (rows["scale_max"] - low) * 100).clip(0, 100).to_numpy()
+    customer = _positions(ctx, rows["customer_id"])
+    keep = (customer >= 0) & ~np.isnan(scaled)
+    responded = rows["responded_at"].to_numpy()[keep]
+    order = np.argsort(responded, kind="stable")
+    return Responses(customer[keep][order], responded[order], scaled[keep][order])
 
 
-def _support(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
-    tickets = data.table("tickets")
+def _sentiment(ctx: Context, day: np.datetime64) -> pd.Series | None:
+    """The customer's latest answer in the SENTIMENT_DAYS up to `day`, scaled to 0-100."""
+    answers = _responses(ctx)
+    if answers is None:
+        return None
+    customers = ctx.customers()
+    first = int(np.searchsorted(answers.responded, _midnight(day, SENTIMENT_DAYS - 1)))
+    stop = int(np.searchsorted(answers.responded, _midnight(day), side="right"))
+    latest = np.full(len(customers), -1, dtype=np.int64)
+    np.maximum.at(latest, answers.customer[first:stop], np.arange(first, stop))
+    values = np.where(latest >= 0, answers.scaled[np.maximum(latest, 0)], np.nan)
+    return pd.Series(values, index=customers)
+
+
+@dataclass(frozen=True)
+class Tickets:
+    """Tickets of known customers: created, resolved (None without resolution dates),
+    still open by status (None unless it decides), reopens."""
+
+    customer: np.ndarray
+    created: np.ndarray
+    resolved: np.ndarray | None
+    open_status: np.ndarray | None
+    reopens: np.ndarray
+
+
+@per_dataset
+def _tickets(ctx: Context) -> Tickets | None:
+    tickets = ctx.data.table("tickets")
     # Tickets no customer can be named for would give every customer a clean 100.
     if tickets is None or not _has_values(tickets, "customer_id"):
         return None
-    rows = tickets[
-        tickets["customer_id"].notna() & _in_window(tickets["created_at"], day, SUPPORT_DAYS)
-    ]
-    unresolved: pd.Series | bool = False
-    if _has_values(tickets, "resolved_at"):
-        unresolved = rows["resolved_at"].isna() | (rows["resolved_at"] > pd.Timestamp(day))
-    elif _has_values(tickets, "status"):
+    customer = _positions(ctx, tickets["customer_id"])
+    rows = tickets[customer >= 0]
+    resolved = rows["resolved_at"].to_numpy() if _has_values(tickets, "resolved_at") else None
+    open_status = None
+    if resolved is None and _has_values(tickets, "status"):
         # Without resolution dates the status says whether a ticket is still open.
         status = rows["status"].str.lower()
-        unresolved = status.notna() & ~status.isin(RESOLVED_STATUSES).fillna(False).astype(bool)
-    reopens = rows["reopens"].fillna(0) if "reopens" in rows else 0
-    penalty = (15 + 20 * pd.Series(unresolved, index=rows.index).astype(float)
-               + 15 * pd.Series(reopens, index=rows.index).astype(float))  # fmt: skip
-    total = penalty.groupby(rows["customer_id"]).sum().reindex(customers, fill_value=0)
-    return (100 - total).clip(lower=0)
+        open_status = (status.notna() & ~status.isin(RESOLVED_STATUSES).fillna(False)
+                       .astype(bool)).to_numpy()  # fmt: skip
+    reopens = rows["reopens"].fillna(0) if "reopens" in rows else pd.Series(0, index=rows.index)
+    return Tickets(customer[customer >= 0], rows["created_at"].to_numpy(), resolved,
+                   open_status, reopens.astype(float).to_numpy())  # fmt: skip
 
 
-def _payment(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
-    invoices = data.table("invoices")
+def _support(ctx: Context, day: np.datetime64) -> pd.Series | None:
+    """100 - 15 per ticket opened in SUPPORT_DAYS, + 20 if still unresolved on `day`, + 15
+    per reopen; at least 0."""
+    tickets = _tickets(ctx)
+    if tickets is None:
+        return None
+    unresolved: np.ndarray | float = 0.0
+    if tickets.resolved is not None:
+        unresolved = np.isnat(tickets.resolved) | (tickets.resolved > _midnight(day))
+    elif tickets.open_status is not None:
+        unresolved = tickets.open_status
+    penalty = 15 + 20 * np.asarray(unresolved, dtype=float) + 15 * tickets.reopens
+    inside = _window(tickets.created, day, SUPPORT_DAYS)
+    weights = np.broadcast_to(penalty, inside.shape)[inside]
+    total = np.bincount(tickets.customer[inside], weights=weights, minlength=len(ctx.customers()))
+    return pd.Series(100 - total, index=ctx.customers()).clip(lower=0)
+
+
+@per_dataset
+def _failed_invoices(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Failed invoices' customer positions and issue dates, and per customer whether any
+    invoice names it."""
+    invoices = ctx.data.table("invoices")
     if invoices is None:
         return None
-    failed = invoices[(invoices["status"] == "failed")
-                      & _in_window(invoices["issued_at"], day, PAYMENT_DAYS)]  # fmt: skip
-    count = failed.groupby("customer_id").size().reindex(customers, fill_value=0)
-    scaled = pd.Series(np.select([count == 0, count == 1], [100.0, 50.0], 0.0), index=customers)
+    failed = invoices[invoices["status"] == "failed"]
+    customer = _positions(ctx, failed["customer_id"])
+    invoiced = is_in(ctx.customers().to_series(), invoices["customer_id"]).to_numpy()
+    return customer[customer >= 0], failed["issued_at"].to_numpy()[customer >= 0], invoiced
+
+
+def _payment(ctx: Context, day: np.datetime64) -> pd.Series | None:
+    """100 with no failed invoice in PAYMENT_DAYS, 50 with one, 0 with more."""
+    prepared = _failed_invoices(ctx)
+    if prepared is None:
+        return None
+    customer, issued, invoiced = prepared
+    count = np.bincount(customer[_window(issued, day, PAYMENT_DAYS)],
+                        minlength=len(ctx.customers()))  # fmt: skip
+    scaled = np.select([count == 0, count == 1], [100.0, 50.0], 0.0)
     # A customer the billing export never invoices has no known payment record, not a clean one.
-    return scaled.where(is_in(customers.to_series(), invoices["customer_id"]).to_numpy())
+    return pd.Series(np.where(invoiced, scaled, np.nan), index=ctx.customers())
 
 
-def _onboarding(data: Dataset, customers: pd.Index, day: np.datetime64) -> pd.Series | None:
-    steps = data.table("onboarding")
+@per_dataset
+def _steps(ctx: Context) -> tuple[np.ndarray, np.ndarray] | None:
+    """Onboarding steps of known customers: customer positions and completion dates."""
+    steps = ctx.data.table("onboarding")
     # A completed_at column with no value at all is read as not exported, not as nothing done.
     if steps is None or not _has_values(steps, "completed_at"):
         return None
-    done = steps["completed_at"] <= pd.Timestamp(day)
-    share = done.groupby(steps["customer_id"]).mean() * 100
-    return share.reindex(customers)
+    customer = _positions(ctx, steps["customer_id"])
+    return customer[customer >= 0], steps["completed_at"].to_numpy()[customer >= 0]
+
+
+def _onboarding(ctx: Context, day: np.datetime64) -> pd.Series | None:
+    """Steps completed by `day` / the customer's steps x 100."""
+    prepared = _steps(ctx)
+    if prepared is None:
+        return None
+    customer, completed = prepared
+    n = len(ctx.customers())
+    steps = np.bincount(customer, minlength=n)
+    done = np.bincount(customer, weights=completed <= _midnight(day), minlength=n)
+    share = np.where(steps > 0, done / np.maximum(steps, 1), np.nan) * 100
+    return pd.Series(share, index=ctx.customers())
 
 
 def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
@@ -170,7 +261,7 @@ def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
     A customer with no known weighted component has score NaN, band None and an
     `unscored_reason`; everyone else has `unscored_reason` None.
     """
-    data, customers = ctx.data, ctx.customers()
+    customers = ctx.customers()
     subs = subscriptions(ctx)  # as the definition switches read them
     before = np.datetime64(pd.Timestamp(day) - pd.DateOffset(months=3), "D")
     days = np.array([before, day], dtype="datetime64[D]")
@@ -182,10 +273,9 @@ def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
     usage = _usage(ctx, day)
     if usage is not None:
         frame = frame.join(usage)
-    for name, series in (("sentiment", _sentiment(data, customers, day)),
-                         ("support", _support(data, customers, day)),
-                         ("payment", _payment(data, customers, day)),
-                         ("onboarding", _onboarding(data, customers, day))):  # fmt: skip
+    for name, series in (("sentiment", _sentiment(ctx, day)), ("support", _support(ctx, day)),
+                         ("payment", _payment(ctx, day)),
+                         ("onboarding", _onboarding(ctx, day))):  # fmt: skip
         if series is not None:
             frame[name] = series
     present = [c for c in COMPONENTS if c in frame and model.weights.get(c, 0) > 0]
