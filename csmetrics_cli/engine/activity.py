@@ -73,20 +73,12 @@ def segment_codes(ctx: Context) -> tuple[np.ndarray, int]:
     return codes, len(labels)
 
 
-def whole_frame(ctx: Context) -> pd.DataFrame:
+def activity_frame(ctx: Context) -> pd.DataFrame:
     """The activity frame (customer_id, user_id, day, feature, event, events, first_day,
     last_day): the rows with a day and those covering the days outside the window."""
     frame = ctx.data.table("activity")
     assert frame is not None
     return frame
-
-
-@per_dataset
-def activity_frame(ctx: Context) -> pd.DataFrame:
-    """The activity frame's rows with a day (those of the report's window)."""
-    frame = whole_frame(ctx)
-    dated = frame["day"].notna()
-    return frame if dated.all() else frame[dated].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -99,13 +91,14 @@ class Events:
     user_customer: np.ndarray  # per user code: the first customer its events name, or -1
     first: int  # the first day with any event
     last: int  # the last day with any event
-    since: np.ndarray  # per row of the whole frame: the first day it covers
-    named: np.ndarray  # per row of the whole frame: position in ctx.customers(), or -1
+    since: np.ndarray  # per row of the activity frame: the first day it covers
+    named: np.ndarray  # per row of the activity frame: position in ctx.customers(), or -1
+    dated: np.ndarray  # per row of the activity frame: True when it is one day's
 
 
 @per_dataset
 def event_codes(ctx: Context) -> Events:
-    events = whole_frame(ctx)
+    events = activity_frame(ctx)
     since = day_numbers(events["first_day"].fillna(events["day"])).astype(np.int32)
     until = day_numbers(events["last_day"].fillna(events["day"])).astype(np.int32)
     user, users = codes_of(events["user_id"])
@@ -118,7 +111,7 @@ def event_codes(ctx: Context) -> Events:
     user_customer = _user_customers(ctx, since - first_day, user, named, len(users))
     dated = events["day"].notna().to_numpy()
     return Events(since[dated], user[dated].astype(np.int32), named[dated], user_customer,
-                  first_day, last_day, since, named)  # fmt: skip
+                  first_day, last_day, since, named, dated)  # fmt: skip
 
 
 def _user_customers(
@@ -156,8 +149,8 @@ def activity_pairs(ctx: Context) -> Activity:
     base = event_codes(ctx)
     keep = np.ones(len(base.day), dtype=bool)
     if ctx.config.activity_events:
-        events = activity_frame(ctx)
-        keep = events["event"].isin(ctx.config.activity_events).to_numpy(dtype=bool)
+        events = activity_frame(ctx)["event"]
+        keep = events.isin(ctx.config.activity_events).to_numpy(dtype=bool)[base.dated]
     n_users, low = max(len(base.user_customer), 1), base.first
     key = (base.day[keep].astype(np.int64) - low) * n_users + base.user[keep]
     key = sorted_unique(key)
@@ -184,9 +177,9 @@ class Features:
 
 @per_dataset
 def feature_triples(ctx: Context) -> Features:
-    events = activity_frame(ctx)
     base = event_codes(ctx)
-    feature, names = codes_of(events["feature"], sort=True)
+    feature, names = codes_of(activity_frame(ctx)["feature"], sort=True)
+    feature = feature[base.dated]
     keep = (feature >= 0) & (base.customer >= 0)
     n_features, n_customers = max(len(names), 1), max(len(ctx.customers()), 1)
     key = (base.day[keep].astype(np.int64) - base.first) * n_customers + base.customer[keep]

@@ -23,13 +23,13 @@ from csmetrics_cli.contracts.checks import is_in
 from csmetrics_cli.engine.activity import (
     EPOCH,
     Activity,
+    activity_frame,
     activity_pairs,
     day_number,
     event_codes,
     feature_triples,
     segment_codes,
     sorted_unique,
-    whole_frame,
 )
 from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.cohorts import cohort, last_day
@@ -278,7 +278,7 @@ def _activation_days(ctx: Context) -> tuple[pd.Series | None, str]:
 @per_dataset
 def _activation_event_days(ctx: Context, name: str) -> pd.Series:
     """Each customer's first day with an event called `name` (over all history)."""
-    events = whole_frame(ctx)
+    events = activity_frame(ctx)
     base = event_codes(ctx)
     hit = (events["event"] == name).to_numpy(dtype=bool, na_value=False) & (base.named >= 0)
     first = pd.Series(base.since[hit]).groupby(base.named[hit]).min()
