@@ -37,11 +37,6 @@ def day_number(d: date) -> int:
     return int((np.datetime64(d, "D") - EPOCH).astype(np.int64))
 
 
-def day_numbers(values: pd.Series) -> np.ndarray:
-    """Dates as days since 1970-01-01 (the loader already took the day in the report's zone)."""
-    return (as_days(values) - EPOCH).astype(np.int64)
-
-
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted."""
     # numpy's default sort of integers (SIMD) is 5x its stable sort on 9M random keys and
@@ -99,8 +94,7 @@ class Events:
 @per_dataset
 def event_codes(ctx: Context) -> Events:
     events = activity_frame(ctx)
-    since = day_numbers(events["first_day"].fillna(events["day"])).astype(np.int32)
-    until = day_numbers(events["last_day"].fillna(events["day"])).astype(np.int32)
+    since, until = _covered(events, "first_day"), _covered(events, "last_day")
     user, users = codes_of(events["user_id"])
     named = np.full(len(events), -1, dtype=np.int32)
     if "customer_id" in events.columns:
@@ -114,6 +108,12 @@ def event_codes(ctx: Context) -> Events:
                   first_day, last_day, since, named, dated)  # fmt: skip
 
 
+def _covered(events: pd.DataFrame, column: str) -> np.ndarray:
+    """Per activity row: its day, else its `column` (first_day, last_day), as day numbers."""
+    day, cover = as_days(events["day"]), as_days(events[column])
+    return (np.where(np.isnat(day), cover, day) - EPOCH).astype(np.int32)
+
+
 def _user_customers(
     ctx: Context, day: np.ndarray, user: np.ndarray, customer: np.ndarray, n_users: int
 ) -> np.ndarray:
@@ -123,7 +123,7 @@ def _user_customers(
     named = customer >= 0
     if not named.any():
         return out
-    order = np.argsort(ctx.customers().to_numpy(dtype=object), kind="stable")  # by id
+    order = ctx.customers().argsort()  # by id (distinct: no ties)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     key = day[named].astype(np.int64) * len(order) + rank[customer[named]]
