@@ -123,6 +123,28 @@ def test_lifetime_clv_and_costs(june):
     assert v["clv_purchase"] == pytest.approx(450 / 3 * 4 / 12)
 
 
+def test_clv_purchase_window_edges_per_period_and_segment(tables_dir):
+    """The trailing 12 months run from the first instant of the window to just before the
+    period's end, per period of a trend and per segment."""
+    invoices = INVOICES.rstrip() + """
+    i8,G,2023-07-01T00:00:00,40,paid
+    i9,H,2024-07-01T00:00:00,500,paid
+    """
+    write_tables(tables_dir, customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS,
+                 invoices=invoices)  # fmt: skip
+    frame = run_report(tables_dir, trend=("2024-05", "2024-06"), by="plan",
+                       metrics=["clv_purchase"])  # fmt: skip
+    terms = {(r.period, r.segment): (r.numerator, r.denominator)
+             for r in frame.itertuples(index=False)}  # fmt: skip
+    # June: [2023-07-01, 2024-07-01): A 100 + 100, B 200, C 50, G 40.
+    assert terms[("2024-06", None)] == (490, 4)
+    assert terms[("2024-06", "starter")] == (450, 3)
+    assert terms[("2024-06", "pro")] == (40, 1)  # H's invoice is on July 1st: outside
+    # May: [2023-06-01, 2024-06-01): A 100, B 200, G 40 (June 1st is outside).
+    assert terms[("2024-05", None)] == (340, 3)
+    assert terms[("2024-05", "enterprise")] == (0, 0)
+
+
 def test_segments_by_plan(tables_dir):
     write_tables(tables_dir, customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS)
     frame = run_report(tables_dir, "2024-06", by="plan", family="revenue")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csmetrics_cli.engine.cache import per_context
+from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.context import ALL, BLANK_SEGMENT, Context
 from csmetrics_cli.engine.movements import measures, movements
 from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
@@ -96,19 +96,38 @@ def clv(ctx: Context) -> pd.DataFrame:
     return result(value, arpu["value"], life["value"], note.where(value.isna(), None))
 
 
-def clv_purchase(ctx: Context) -> pd.DataFrame:
-    """Paid amount / paid customers over the trailing window x lifetime in years."""
+@per_dataset
+def _paid_invoices(ctx: Context) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray, pd.Index]:
+    """Paid invoices sorted by issue time: the times, each one's customer code (a checked
+    invoice always names a customer), its amount (blank as 0), and the ids the codes name."""
     invoices = ctx.data.table("invoices")
     assert invoices is not None
-    paid = invoices[invoices["status"] == "paid"]
-    window = ctx.config.clv_window_months
+    paid = invoices[invoices["status"] == "paid"].sort_values("issued_at", kind="stable")
+    codes, ids = pd.factorize(paid["customer_id"])
+    amount = paid["amount"].fillna(0.0).to_numpy(dtype="float64")
+    return pd.DatetimeIndex(paid["issued_at"]), codes, amount, pd.Index(ids)
+
+
+def _window_rows(ctx: Context, window: int) -> pd.DataFrame:
+    """Per period and paying customer, its paid amount in the `window` months before the
+    period's end: a slice of the sorted invoices and a bincount each."""
+    issued, codes, amount, ids = _paid_invoices(ctx)
     parts = []
     for p in ctx.periods:
-        since = pd.Timestamp(p.end) - pd.DateOffset(months=window)
-        rows = paid[(paid["issued_at"] >= since) & (paid["issued_at"] < pd.Timestamp(p.end))]
-        parts.append(rows[["customer_id", "amount"]].assign(period=p.label))
-    rows = pd.concat(parts, ignore_index=True)
-    m = ctx.aggregate(rows, {"amount": ("amount", "sum"), "customers": ("customer_id", "nunique")})
+        end = pd.Timestamp(p.end)
+        lo, hi = issued.searchsorted([end - pd.DateOffset(months=window), end])
+        total = np.bincount(codes[lo:hi], weights=amount[lo:hi], minlength=len(ids))
+        present = np.flatnonzero(np.bincount(codes[lo:hi], minlength=len(ids)))
+        parts.append(pd.DataFrame({"customer_id": ids[present], "amount": total[present],
+                                   "period": p.label}))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def clv_purchase(ctx: Context) -> pd.DataFrame:
+    """Paid amount / paid customers over the trailing window x lifetime in years."""
+    window = ctx.config.clv_window_months
+    rows = _window_rows(ctx, window)
+    m = ctx.aggregate(rows, {"amount": ("amount", "sum"), "customers": ("customer_id", "count")})
     per_customer = ratio(
         m["amount"], m["customers"], scale=1.0, zero_note="no paid invoices in the window"
     )
