@@ -126,10 +126,11 @@ def test_lifetime_clv_and_costs(june):
 def test_clv_purchase_window_edges_per_period_and_segment(tables_dir):
     """The trailing 12 months run from the first instant of the window to just before the
     period's end, per period of a trend and per segment."""
-    invoices = INVOICES.rstrip() + """
+    edges = """
     i8,G,2023-07-01T00:00:00,40,paid
     i9,H,2024-07-01T00:00:00,500,paid
     """
+    invoices = INVOICES.rstrip() + edges
     write_tables(tables_dir, customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS,
                  invoices=invoices)  # fmt: skip
     frame = run_report(tables_dir, trend=("2024-05", "2024-06"), by="plan",
