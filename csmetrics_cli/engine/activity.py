@@ -215,5 +215,6 @@ def customer_days(ctx: Context) -> CustomerDays:
 
 def day_slice(days: np.ndarray, first: int, last: int) -> slice:
     """The positions of a day-sorted array with first <= day <= last."""
-    lo, hi = np.searchsorted(days, [first, last + 1])
+    # the bounds in the array's own dtype: other integers would cast the whole array
+    lo, hi = np.searchsorted(days, np.array([first, last + 1], dtype=days.dtype))
     return slice(int(lo), int(hi))

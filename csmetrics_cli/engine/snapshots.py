@@ -101,17 +101,23 @@ def _stops(ctx: Context) -> pd.DataFrame:
 
 
 def mrr_matrix(
-    subs: pd.DataFrame, customers: pd.Index, days: np.ndarray, overlapping: str = "sum"
+    subs: pd.DataFrame,
+    customers: pd.Index,
+    days: np.ndarray,
+    overlapping: str = "sum",
+    codes: np.ndarray | None = None,
 ) -> np.ndarray:
     """customers x days array of MRR over the subscriptions active on each day.
 
     overlapping: "sum" adds them; "max" takes the largest; "latest" takes the most recently
-    started one (the largest of those started that same day).
+    started one (the largest of those started that same day). `codes`: each subscription's
+    position in `customers` (-1 outside), when the caller keeps them across calls.
     """
     out = np.zeros((len(customers), len(days)), dtype="float64")
     if subs.empty or len(days) == 0:
         return out
-    codes = customers.get_indexer(subs["customer_id"])
+    if codes is None:
+        codes = customers.get_indexer(subs["customer_id"])
     if (codes < 0).any():  # subscriptions of customers outside `customers` do not count
         subs, codes = subs[codes >= 0], codes[codes >= 0]
     start = as_days(subs["start_date"])

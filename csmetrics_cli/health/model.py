@@ -21,7 +21,7 @@ from csmetrics_cli.engine.activity import (
     feature_triples,
     sorted_unique,
 )
-from csmetrics_cli.engine.cache import per_dataset
+from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.context import WINDOW_DAYS, Context
 from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
 
@@ -58,12 +58,14 @@ class HealthModel:
         bands = {**DEFAULT_BANDS, **config.health_bands}
         return cls(weights, float(bands["healthy"]), float(bands["at_risk"]))
 
-    def band(self, score: pd.Series) -> pd.Series:
-        """healthy >= healthy threshold, at_risk < at_risk threshold, else needs_attention."""
-        bands = np.where(score >= self.healthy, "healthy",
-                         np.where(score < self.at_risk, "at_risk", "needs_attention"))  # fmt: skip
-        # object dtype: a str column would turn the None of an unscored customer into NaN
-        return pd.Series(bands, index=score.index, dtype=object).where(score.notna(), None)
+    def band(self, score: np.ndarray) -> np.ndarray:
+        """healthy >= healthy threshold, at_risk < at_risk threshold, else needs_attention;
+        None without a score."""
+        labels = np.array([None, "healthy", "at_risk", "needs_attention"], dtype=object)
+        pick = np.select(
+            [np.isnan(score), score >= self.healthy, score < self.at_risk], [0, 1, 2], 3
+        )
+        return labels[pick]
 
 
 def _midnight(day: np.datetime64, days_before: int = 0) -> np.datetime64:
@@ -76,20 +78,19 @@ def _has_values(frame: pd.DataFrame, column: str) -> bool:
     return column in frame.columns and bool(frame[column].notna().any())
 
 
-def _usage(ctx: Context, day: np.datetime64) -> pd.DataFrame | None:
+def _usage(ctx: Context, day: np.datetime64) -> dict[str, np.ndarray]:
     """usage and features from the engine's per-day event encoding (engine/activity.py)."""
     events = ctx.data.table("activity")
     # Without customer ids no event can be tied to a customer: usage is unknown, not 0.
     if events is None or not _has_values(events, "customer_id"):
-        return None
+        return {}
     customers = ctx.customers()
     last = day_number(pd.Timestamp(day).date())
     first = last - WINDOW_DAYS + 1
     active = customer_days(ctx)
     window = day_slice(active.day, first, last)
     days = np.bincount(active.customer[window], minlength=len(customers))
-    usage = np.minimum(days / USAGE_TARGET_DAYS * 100, 100.0)
-    out = pd.DataFrame({"usage": usage}, index=customers)
+    out = {"usage": np.minimum(days / USAGE_TARGET_DAYS * 100, 100.0)}
     if "feature" in events and events["feature"].notna().any():
         feats = feature_triples(ctx)
         window = day_slice(feats.day, first, last)
@@ -141,18 +142,19 @@ def _responses(ctx: Context) -> Responses | None:
     return Responses(customer[keep][order], responded[order], scaled[keep][order])
 
 
-def _sentiment(ctx: Context, day: np.datetime64) -> pd.Series | None:
+def _sentiment(ctx: Context, day: np.datetime64) -> np.ndarray | None:
     """The customer's latest answer in the SENTIMENT_DAYS up to `day`, scaled to 0-100."""
     answers = _responses(ctx)
     if answers is None:
         return None
     customers = ctx.customers()
-    first = int(np.searchsorted(answers.responded, _midnight(day, SENTIMENT_DAYS - 1)))
-    stop = int(np.searchsorted(answers.responded, _midnight(day), side="right"))
+    bounds = np.array([_midnight(day, SENTIMENT_DAYS - 1), _midnight(day)])
+    bounds = bounds.astype(answers.responded.dtype)  # a cast of two values, not of every answer
+    first = int(np.searchsorted(answers.responded, bounds[0]))
+    stop = int(np.searchsorted(answers.responded, bounds[1], side="right"))
     latest = np.full(len(customers), -1, dtype=np.int64)
     np.maximum.at(latest, answers.customer[first:stop], np.arange(first, stop))
-    values = np.where(latest >= 0, answers.scaled[np.maximum(latest, 0)], np.nan)
-    return pd.Series(values, index=customers)
+    return np.where(latest >= 0, answers.scaled[np.maximum(latest, 0)], np.nan)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def _tickets(ctx: Context) -> Tickets | None:
                    open_status, reopens.astype(float).to_numpy())  # fmt: skip
 
 
-def _support(ctx: Context, day: np.datetime64) -> pd.Series | None:
+def _support(ctx: Context, day: np.datetime64) -> np.ndarray | None:
     """100 - 15 per ticket opened in SUPPORT_DAYS, + 20 if still unresolved on `day`, + 15
     per reopen; at least 0."""
     tickets = _tickets(ctx)
@@ -202,7 +204,7 @@ def _support(ctx: Context, day: np.datetime64) -> pd.Series | None:
     inside = _window(tickets.created, day, SUPPORT_DAYS)
     weights = np.broadcast_to(penalty, inside.shape)[inside]
     total = np.bincount(tickets.customer[inside], weights=weights, minlength=len(ctx.customers()))
-    return pd.Series(100 - total, index=ctx.customers()).clip(lower=0)
+    return np.maximum(100 - total, 0.0)
 
 
 @per_dataset
@@ -218,7 +220,7 @@ def _failed_invoices(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray] 
     return customer[customer >= 0], failed["issued_at"].to_numpy()[customer >= 0], invoiced
 
 
-def _payment(ctx: Context, day: np.datetime64) -> pd.Series | None:
+def _payment(ctx: Context, day: np.datetime64) -> np.ndarray | None:
     """100 with no failed invoice in PAYMENT_DAYS, 50 with one, 0 with more."""
     prepared = _failed_invoices(ctx)
     if prepared is None:
@@ -228,7 +230,7 @@ def _payment(ctx: Context, day: np.datetime64) -> pd.Series | None:
                         minlength=len(ctx.customers()))  # fmt: skip
     scaled = np.select([count == 0, count == 1], [100.0, 50.0], 0.0)
     # A customer the billing export never invoices has no known payment record, not a clean one.
-    return pd.Series(np.where(invoiced, scaled, np.nan), index=ctx.customers())
+    return np.where(invoiced, scaled, np.nan)
 
 
 @per_dataset
@@ -242,7 +244,7 @@ def _steps(ctx: Context) -> tuple[np.ndarray, np.ndarray] | None:
     return customer[customer >= 0], steps["completed_at"].to_numpy()[customer >= 0]
 
 
-def _onboarding(ctx: Context, day: np.datetime64) -> pd.Series | None:
+def _onboarding(ctx: Context, day: np.datetime64) -> np.ndarray | None:
     """Steps completed by `day` / the customer's steps x 100."""
     prepared = _steps(ctx)
     if prepared is None:
@@ -251,8 +253,13 @@ def _onboarding(ctx: Context, day: np.datetime64) -> pd.Series | None:
     n = len(ctx.customers())
     steps = np.bincount(customer, minlength=n)
     done = np.bincount(customer, weights=completed <= _midnight(day), minlength=n)
-    share = np.where(steps > 0, done / np.maximum(steps, 1), np.nan) * 100
-    return pd.Series(share, index=ctx.customers())
+    return np.where(steps > 0, done / np.maximum(steps, 1), np.nan) * 100
+
+
+@per_context
+def _subscription_positions(ctx: Context) -> np.ndarray:
+    """Each subscription's position in ctx.customers(), kept for every snapshot's MRR."""
+    return _positions(ctx, subscriptions(ctx)["customer_id"])
 
 
 def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
@@ -265,30 +272,32 @@ def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
     subs = subscriptions(ctx)  # as the definition switches read them
     before = np.datetime64(pd.Timestamp(day) - pd.DateOffset(months=3), "D")
     days = np.array([before, day], dtype="datetime64[D]")
-    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"])
-    frame = pd.DataFrame({"mrr": mrr[:, 1]}, index=customers)
-    then = pd.Series(mrr[:, 0], index=customers)
-    change = (frame["mrr"] - then) / then.where(then > 0)
-    frame["revenue_trend"] = (50 + change * 100).clip(0, 100)
-    usage = _usage(ctx, day)
-    if usage is not None:
-        frame = frame.join(usage)
-    for name, series in (("sentiment", _sentiment(ctx, day)), ("support", _support(ctx, day)),
-                         ("payment", _payment(ctx, day)),
-                         ("onboarding", _onboarding(ctx, day))):  # fmt: skip
-        if series is not None:
-            frame[name] = series
-    present = [c for c in COMPONENTS if c in frame and model.weights.get(c, 0) > 0]
-    values = frame[present]
-    weights = pd.Series({c: model.weights[c] for c in present}, dtype="float64")
-    weight_sum = values.notna().mul(weights, axis=1).sum(axis=1)
-    mean = values.mul(weights, axis=1).sum(axis=1) / weight_sum.where(weight_sum > 0)
-    frame["score"] = mean.clip(0, 100)  # renormalising can round all-100 components past 100
-    frame["band"] = model.band(frame["score"])
-    reason = unscored_reason([c for c in COMPONENTS if model.weights.get(c, 0) > 0])
-    frame["unscored_reason"] = pd.Series(reason, index=frame.index, dtype=object).where(
-        frame["score"].isna(), None
-    )
+    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"], _subscription_positions(ctx))
+    then = np.where(mrr[:, 0] > 0, mrr[:, 0], np.nan)
+    columns = {
+        "mrr": mrr[:, 1],
+        "revenue_trend": np.clip(50 + (mrr[:, 1] - then) / then * 100, 0, 100),
+    }
+    columns |= _usage(ctx, day)
+    for name, component in (("sentiment", _sentiment), ("support", _support),
+                            ("payment", _payment), ("onboarding", _onboarding)):  # fmt: skip
+        values = component(ctx, day)
+        if values is not None:
+            columns[name] = values
+    weighted = [c for c in COMPONENTS if model.weights.get(c, 0) > 0]
+    total, weight_sum = np.zeros(len(customers)), np.zeros(len(customers))
+    for c in (c for c in weighted if c in columns):
+        known = ~np.isnan(columns[c])
+        total += np.where(known, columns[c], 0.0) * model.weights[c]
+        weight_sum += known * model.weights[c]
+    # renormalising can round all-100 components past 100
+    mean = np.clip(total / np.where(weight_sum > 0, weight_sum, np.nan), 0, 100)
+    frame = pd.DataFrame(columns, index=customers)
+    frame["score"] = mean
+    # object dtype: a str column would turn the None of an unscored customer into NaN
+    frame["band"] = pd.Series(model.band(mean), index=customers, dtype=object)
+    reason = np.array([None, unscored_reason(weighted)], dtype=object)[np.isnan(mean).astype(int)]
+    frame["unscored_reason"] = pd.Series(reason, index=customers, dtype=object)
     for c in COMPONENTS:
         if c not in frame:
             frame[c] = np.nan
