@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
@@ -232,3 +232,15 @@ def test_table_with_ci_never_cuts_a_number(tables_dir, width, shape):
         shown = human(r.value, r.unit, "$").split() + human_interval(r.ci_low, r.ci_high,
                                                                      r.unit).split()  # fmt: skip
         assert set(shown) <= cells, (r.metric, r.period, r.segment, shown)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, -0.0, 1.5, 2.0, 100.0]),
+                          st.sampled_from([0.0, 3.0, 7.25])), min_size=1, max_size=60))  # fmt: skip
+def test_distinct_rows_are_numpy_unique(rows):
+    """The bootstrap pools customers by distinct rows: the same rows, order and counts as
+    np.unique(axis=0), so the seeded draws do not change."""
+    values = np.array(rows, dtype="float64")
+    distinct, counts = intervals.distinct_rows(values)
+    expected, expected_counts = np.unique(values, axis=0, return_counts=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(counts, expected_counts)

@@ -119,11 +119,12 @@ def _replicates(ctx: Context, resample: Ref) -> tuple[list[str], Draws]:
         stacked.append(rows.assign(segment=seg)[seg.notna()])
     groups = pd.concat(stacked, ignore_index=True).groupby(KEYS, sort=False)
     values = [c for c in rows.columns if c not in ("period", "customer_id")]
-    seed = intervals.group_seed
-    draws = {(str(period), str(segment)): (len(group), intervals.bootstrap_sums(
-                 group[values].to_numpy(), seed(period, segment)))
-             for (period, segment), group in groups}  # fmt: skip
-    return values, draws
+    keys, samples = [], []
+    for (period, segment), group in groups:
+        keys.append((str(period), str(segment)))
+        samples.append(group[values].to_numpy())
+    sums = intervals.bootstrap_groups(samples, [intervals.group_seed(*key) for key in keys])
+    return values, {k: (len(v), s) for k, v, s in zip(keys, samples, sums, strict=True)}
 
 
 def _bootstrap(
