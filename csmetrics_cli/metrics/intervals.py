@@ -116,8 +116,6 @@ def bootstrap_groups(samples: list[np.ndarray], seeds: list[list[int]]) -> list[
     the sums do not depend on how the threads interleave."""
     from concurrent.futures import ThreadPoolExecutor
 
-    if len(samples) < 2:
-        return [bootstrap_sums(v, s) for v, s in zip(samples, seeds, strict=True)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(bootstrap_sums, samples, seeds))
 
