@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         _error(f"internal error in csm {__version__}: {type(exc).__name__}: {exc}",
                f"this is a bug; please report it with the command you ran: {command}")  # fmt: skip
         code = ExitCode.INTERNAL
+    scans = sys.modules.get("csmetrics_cli.engine.events_sql")  # loaded only if data was read
+    if scans is not None and code != ExitCode.OK:
+        scans.interrupt_scans()  # an events scan still running would hold up the exit
     if argv is None:
         sys.exit(code)
     return int(code)

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,6 +30,9 @@ from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, find_sources, split_name
 from csmetrics_cli.io.readers import RawTable, read_table
 from csmetrics_cli.problems import InputError, Issue, closest, fatal
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 ACTIVITY_MARK = "<activity {} {}>"  # the cache entry of the aggregate for a window
 
@@ -87,6 +91,18 @@ def _has_sql(config: Config, table: str) -> bool:
     return bool(rules and rules.shaped) or not all(re.fullmatch(r"[\w .-]+", v) for v in names)
 
 
+Progress = Callable[[str], AbstractContextManager[object]]
+
+
+@dataclass(frozen=True)
+class _ActivityJob:
+    """The activity frame of one window: its source, and how to read it (cache or build)."""
+
+    source: Source
+    window: tuple[date, date]
+    run: Callable[[Progress], CheckedTable]
+
+
 @dataclass
 class Dataset:
     """Canonical tables under one --data path, loaded and validated on demand."""
@@ -94,7 +110,7 @@ class Dataset:
     root: Path
     config: Config
     sources: dict[str, Source]
-    progress: Callable[[str], AbstractContextManager[object]] = lambda _label: nullcontext()
+    progress: Progress = lambda _label: nullcontext()
     reports: dict[str, TableReport] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     unusable: dict[str, str] = field(default_factory=dict)  # table -> why it was skipped
@@ -107,13 +123,14 @@ class Dataset:
     expected: set[str] = field(default_factory=set)  # tables the command will read anyway
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     _activity_window: tuple[date, date] | None = None  # what the loaded frame was built for
+    _pending: tuple[tuple[date, date], Future[CheckedTable]] | None = None  # prefetch_activity
 
     @classmethod
     def open(
         cls,
         root: Path,
         config: Config,
-        progress: Callable[[str], AbstractContextManager[object]] | None = None,
+        progress: Progress | None = None,
     ) -> Dataset:
         """Find the tables under `root` (no table is required: each metric says which it
         needs); fail when there is none at all."""
@@ -173,10 +190,8 @@ class Dataset:
         self.issues.extend(checked.issues)
         return checked.frame
 
-    def _activity(self) -> pd.DataFrame | None:
-        """The activity frame: events aggregated on the engine, or the activity table."""
-        from csmetrics_cli.engine.events_sql import activity_of
-
+    def _activity_job(self) -> _ActivityJob | None:
+        """How to get the activity frame for the current window, or None without events."""
         source = self.sources.get("events") or self.sources.get("activity")
         if source is None or source.table in self.unusable:
             return None
@@ -187,34 +202,67 @@ class Dataset:
 
         window = self.window or ALL_DAYS
 
-        def build() -> CheckedTable:
+        def build(progress: Progress) -> CheckedTable:
             if source.table == "events" and _has_sql(self.config, "events"):
                 # csm.toml shapes the events: read and shaped as any table, then aggregated.
                 from csmetrics_cli.engine.events_sql import aggregate_checked
 
-                with self.progress(f"Reading {source.label}"):
+                with progress(f"Reading {source.label}"):
                     raw = self._raw(source, None)
                     checked = check_table(raw, self.config, customer_ids)
                     return aggregate_checked(checked, source, self.config, window=window)
             if self.engine == "spark" and source.table == "events":
                 from csmetrics_cli.engine.events_spark import session
 
-                with self.progress("Starting Spark"):  # timed with -v: Spark's start-up share
+                with progress("Starting Spark"):  # timed with -v: Spark's start-up share
                     session(self.config.timezone)
-            with self.progress(f"Reading {source.label}"):
+            from csmetrics_cli.engine.events_sql import activity_of
+
+            with progress(f"Reading {source.label}"):
                 return activity_of(source, self.config, customer_ids, self.engine, window)
 
         mark = {ACTIVITY_MARK.format(*window)}
+
+        def run(progress: Progress) -> CheckedTable:
+            return self._checked(source.table, source, mark, customer_ids, lambda: build(progress))
+
+        return _ActivityJob(source, window, run)
+
+    def prefetch_activity(self) -> None:
+        """Start aggregating a plain events file on a thread of its own, for the window
+        known now: DuckDB scans one compressed file on one core, so the other core reads
+        and checks the other tables meanwhile. `table("activity")` waits for it."""
+        if "activity" in self._frames or self._pending is not None or self.engine != "duckdb":
+            return
+        job = self._activity_job()
+        if job is None or not self.plain(job.source.table):
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csm-events")
+        self._pending = (job.window, pool.submit(job.run, lambda _label: nullcontext()))
+        pool.shutdown(wait=False)  # the thread ends with its one job
+
+    def _activity(self) -> pd.DataFrame | None:
+        """The activity frame: events aggregated on the engine, or the activity table."""
+        job = self._activity_job()
+        pending, self._pending = self._pending, None
+        if job is None:
+            return None
         try:
-            checked = self._checked(source.table, source, mark, customer_ids, build)
+            if pending is not None and pending[0] == job.window:
+                with self.progress(f"Reading {job.source.label}"):  # what is left of it
+                    checked = pending[1].result()
+            else:  # none started, or for fewer days than now needed
+                checked = job.run(self.progress)
         except InputError as exc:
-            self.unusable[source.table] = exc.message
+            self.unusable[job.source.table] = exc.message
             self.issues.append(exc.issue)
             return None
         self._frames["activity"] = checked.frame
-        self._activity_window = window
-        self.reports[source.table] = TableReport(
-            source.table, source.label, checked.rows_read, checked.rows_excluded
+        self._activity_window = job.window
+        self.reports[job.source.table] = TableReport(
+            job.source.table, job.source.label, checked.rows_read, checked.rows_excluded
         )
         self.issues.extend(checked.issues)
         return checked.frame

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 
 from csmetrics_cli.config import Config, TableRules
 from csmetrics_cli.io.discover import Source
-from csmetrics_cli.io.duck import connect
+from csmetrics_cli.io.duck import connect, reraise_interrupt
 from csmetrics_cli.io.parse import normalise_header
 from csmetrics_cli.io.readers import RawTable
 from csmetrics_cli.problems import InputError, Issue, closest, fatal, make_issue
@@ -144,6 +144,7 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, blame: tuple[str, str, str], 
     try:
         return con.sql(sql).to_arrow_table()
     except duckdb.Error as exc:
+        reraise_interrupt(exc)
         section, key, value = blame
         raise mapping_error(ctx.config, section, key, value, exc, ctx.headers, ctx.label) from exc
 
@@ -314,6 +315,7 @@ def _read_sql(source: Source, sql: str, root: Path, config: Config) -> RawTable:
                          for n in names)  # fmt: skip
         table = con.sql(f"SELECT {cast} FROM ({sql})").to_arrow_table()
     except duckdb.Error as exc:
+        reraise_interrupt(exc)
         raise mapping_error(config, f"tables.{source.table}", "sql", sql, exc, ctx.headers,
                             ctx.label) from exc  # fmt: skip
     if isinstance(table, pa.RecordBatchReader):

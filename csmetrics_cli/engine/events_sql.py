@@ -60,6 +60,7 @@ from csmetrics_cli.contracts.checks import (
 )
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.io.discover import Source, split_name
+from csmetrics_cli.io.duck import reraise_interrupt
 from csmetrics_cli.io.parse import ISO_NAIVE, ISO_ZONED, parse_dates
 from csmetrics_cli.io.readers import read_table
 from csmetrics_cli.problems import InputError, Issue, fatal, make_issue
@@ -451,12 +452,14 @@ def duck_activity(
     import duckdb
 
     engine = DuckEngine(config.timezone)
+    _SCANNING.add(engine.con)
     try:
         scan = _duck_scan(engine, source, config)
         if scan is not None:
             try:
                 out = aggregate(engine, scan, config, customer_ids, window)
-            except duckdb.Error:
+            except duckdb.Error as exc:
+                reraise_interrupt(exc)  # Ctrl-C, or interrupt_scans
                 if not scan.row_numbers or source.path.name.lower().endswith(".parquet"):
                     raise
             else:
@@ -464,10 +467,22 @@ def duck_activity(
                 if not (unnumbered and scan.row_numbers):
                     return out
     finally:
+        _SCANNING.discard(engine.con)
         engine.con.close()  # its views and the engine's buffers for this file
     # A text file DuckDB cannot read as it is, or whose excluded rows need the editor
     # lines (multi-line values, blank lines): csm's reader says why, row by row.
     return checked_activity(DuckEngine(config.timezone), source, config, customer_ids, window)
+
+
+_SCANNING: set[duckdb.DuckDBPyConnection] = set()  # connections of the scans running now
+
+
+def interrupt_scans() -> None:
+    """Stop the events scans still running (on a prefetch thread, contracts/dataset.py)
+    when csm stops early, on an error or Ctrl-C: the process then exits at once instead of
+    waiting for the scan to end."""
+    for con in list(_SCANNING):
+        con.interrupt()
 
 
 def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | None:
@@ -500,7 +515,8 @@ def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | Non
         engine.view("raw_events", f"SELECT * FROM {relation}")
         described = engine.con.sql("SELECT * FROM raw_events LIMIT 0")
         headers, types = list(described.columns), [str(t) for t in described.types]
-    except duckdb.Error:
+    except duckdb.Error as exc:
+        reraise_interrupt(exc)
         if kind == ".parquet" or source.path.is_dir():
             detail = "not a readable Parquet file"
             raise fatal("unreadable_file", file=source.label, detail=detail) from None

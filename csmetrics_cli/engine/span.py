@@ -87,6 +87,7 @@ def engine_span(data: Dataset, name: str) -> Span | None:
         file_relation,
         trim_sql,
     )
+    from csmetrics_cli.io.duck import reraise_interrupt
     from csmetrics_cli.problems import InputError
 
     source = data.sources.get(name)
@@ -110,7 +111,8 @@ def engine_span(data: Dataset, name: str) -> Span | None:
                  f" AND (day IS NULL OR NOT ({inside}))) FROM (SELECT ts, {day_sql('text')}"
                  f" AS day FROM (SELECT {trim_sql('ts')} AS ts FROM ({days})))")  # fmt: skip
         low, high, odd = engine.con.execute(query).fetchone() or (None, None, 0)
-    except (duckdb.Error, InputError):  # the reader says why when the table is read
+    except (duckdb.Error, InputError) as exc:  # the reader says why when the table is read
+        reraise_interrupt(exc)
         return None
     finally:
         engine.con.close()

@@ -45,6 +45,15 @@ def private() -> Any:
     return duckdb.connect(":memory:", config=_config())
 
 
+def reraise_interrupt(exc: BaseException) -> None:
+    """Ctrl-C during a query reaches csm as DuckDB's InterruptException: raise it as the
+    KeyboardInterrupt it is, so that no handler takes it for a file DuckDB cannot read."""
+    import duckdb
+
+    if isinstance(exc, duckdb.InterruptException):
+        raise KeyboardInterrupt from exc
+
+
 def quote_literal(text: str) -> str:
     """`text` as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"

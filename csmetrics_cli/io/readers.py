@@ -563,7 +563,7 @@ class _Splitter:
 
     def _read(self, start: int, folder: Path) -> _Segment:
         """Run DuckDB's CSV reader over the text from line `start` on."""
-        from csmetrics_cli.io.duck import connect, quote_literal
+        from csmetrics_cli.io.duck import connect, quote_literal, reraise_interrupt
 
         path = self._source_file(start, folder)
         offset = int(self.lines.starts[start - 1])
@@ -603,6 +603,7 @@ class _Splitter:
                 "FROM reject_errors GROUP BY line ORDER BY line"
             ).fetchall()
         except Exception as exc:  # duckdb raises its own error types for files it cannot parse
+            reraise_interrupt(exc)
             raise fatal("unreadable_file", file=self.source.label, detail=str(exc)) from exc
         finally:
             con.close()
