@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,10 +23,9 @@ from csmetrics_cli.problems import CsmError, UsageError, closest
 if TYPE_CHECKING:  # pandas loads only when data is read: `csm metrics` stays fast
     import pandas as pd
 
-    from csmetrics_cli.contracts.dataset import Dataset
+    from csmetrics_cli.contracts.dataset import Dataset, Progress
 
 SAMPLE_DIR = Path("sample_data")
-Progress = Callable[[str], AbstractContextManager[object]]
 
 
 def default_data(data: Path | None, notify: Callable[[str], None]) -> Path:
