@@ -445,6 +445,17 @@ def parquet_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*.parquet") if p.is_file())
 
 
+_SCANNING: set[duckdb.DuckDBPyConnection] = set()  # connections of the scans running now
+
+
+def interrupt_scans() -> None:
+    """Stop the events scans still running (on a prefetch thread, contracts/dataset.py)
+    when csm stops early, on an error or Ctrl-C: the process then exits at once instead of
+    waiting for the scan to end."""
+    for con in list(_SCANNING):
+        con.interrupt()
+
+
 def duck_activity(
     source: Source, config: Config, customer_ids: pd.Index | None, window: Window = ALL_DAYS
 ) -> CheckedTable:
@@ -472,17 +483,6 @@ def duck_activity(
     # A text file DuckDB cannot read as it is, or whose excluded rows need the editor
     # lines (multi-line values, blank lines): csm's reader says why, row by row.
     return checked_activity(DuckEngine(config.timezone), source, config, customer_ids, window)
-
-
-_SCANNING: set[duckdb.DuckDBPyConnection] = set()  # connections of the scans running now
-
-
-def interrupt_scans() -> None:
-    """Stop the events scans still running (on a prefetch thread, contracts/dataset.py)
-    when csm stops early, on an error or Ctrl-C: the process then exits at once instead of
-    waiting for the scan to end."""
-    for con in list(_SCANNING):
-        con.interrupt()
 
 
 def _duck_scan(engine: DuckEngine, source: Source, config: Config) -> Scan | None:
