@@ -244,3 +244,13 @@ def test_distinct_rows_are_numpy_unique(rows):
     distinct, counts = intervals.distinct_rows(values)
     expected, expected_counts = np.unique(values, axis=0, return_counts=True)
     assert np.array_equal(distinct, expected) and np.array_equal(counts, expected_counts)
+
+
+def test_csm_threads_caps_csms_own_threads(monkeypatch):
+    """CSM_THREADS (a shared machine, a CI runner) caps DuckDB and csm's own thread pools."""
+    from csmetrics_cli.io import duck
+
+    monkeypatch.setenv("CSM_THREADS", "1")
+    assert duck.workers() == 1 and duck.threads() == 1
+    monkeypatch.setenv("CSM_THREADS", "zero")
+    assert duck.threads() is None and duck.workers() >= 1

@@ -4,7 +4,7 @@
 its own cursor on the shared database (opening a database costs tens of milliseconds, a
 cursor about one): temporary tables, such as a CSV read's rejects tables, belong to the
 cursor, so a reader sees only its own file's errors. DuckDB uses every core by default;
-`CSM_THREADS` caps it (a shared machine, a CI runner).
+`CSM_THREADS` caps it (a shared machine, a CI runner), and csm's own threads with it.
 """
 
 from __future__ import annotations
@@ -14,12 +14,22 @@ from functools import cache
 from typing import Any
 
 
+def threads() -> int | None:
+    """CSM_THREADS when set to a positive number, else None (every core)."""
+    value = os.environ.get("CSM_THREADS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def workers() -> int:
+    """How many threads csm's own parallel steps use: CSM_THREADS, else every core."""
+    return threads() or os.cpu_count() or 1
+
+
 def _config() -> dict[str, Any]:
     """Order-preserving (readers number rows), threads from CSM_THREADS if set."""
     config: dict[str, Any] = {"preserve_insertion_order": True}
-    threads = os.environ.get("CSM_THREADS", "").strip()
-    if threads.isdigit() and int(threads) > 0:
-        config["threads"] = int(threads)
+    if threads() is not None:
+        config["threads"] = threads()
     return config
 
 

@@ -183,8 +183,9 @@ def compute(ctx: Context, specs: list[MetricSpec], with_intervals: bool = True) 
     each metric's interval (`with_intervals`; a compared period needs only its values)."""
     parts, done = [], []
     # missing_inputs reads every input's table: their spans need not be asked of the engine
-    ctx.data.expected |= {o.split(".")[0] for s in specs for n in s.inputs for o in n.split(" or ")}
-    if ctx.data.expected & {"events", "activity"}:
+    needs = {o.split(".")[0] for s in specs for n in s.inputs for o in n.split(" or ")}
+    ctx.data.expected |= needs
+    if needs & {"events", "activity"}:
         ctx.data.prefetch_activity()  # the events scan runs while the other tables are read
     for family, group in groupby(specs, key=lambda s: s.family):
         with ctx.data.progress(f"Computing {FAMILIES[family].title.lower()}"):

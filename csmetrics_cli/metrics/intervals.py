@@ -19,7 +19,6 @@ metric whose spec names an `interval`.
 
 from __future__ import annotations
 
-import os
 import zlib
 from collections.abc import Sequence
 
@@ -111,12 +110,14 @@ def bootstrap_sums(
 
 
 def bootstrap_groups(samples: list[np.ndarray], seeds: list[list[int]]) -> list[np.ndarray]:
-    """bootstrap_sums of each group with its seed, the groups spread over the machine's
-    cores: numpy's draws release the GIL, and each group has its own seeded generator, so
-    the sums do not depend on how the threads interleave."""
+    """bootstrap_sums of each group with its seed, the groups spread over io/duck.workers()
+    threads: numpy's draws release the GIL, and each group has its own seeded generator,
+    so the sums do not depend on how the threads interleave."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    from csmetrics_cli.io.duck import workers
+
+    with ThreadPoolExecutor(max_workers=workers()) as pool:
         return list(pool.map(bootstrap_sums, samples, seeds))
 
 
