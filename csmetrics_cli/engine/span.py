@@ -62,10 +62,10 @@ def table_span(data: Dataset, name: str) -> Span:
     for column in OBSERVED_DATES.get(name, ()):
         if frame is None or column not in frame:
             continue
-        values = frame[column].dropna()
-        if len(values):
-            lows.append(values.min())
-            highs.append(values.max())
+        low, high = frame[column].min(), frame[column].max()  # NaT skipped
+        if not pd.isna(low):
+            lows.append(low)
+            highs.append(high)
     if not lows:
         return None, None
     return pd.Timestamp(min(lows)).date(), pd.Timestamp(max(highs)).date()
