@@ -85,7 +85,9 @@ def store(entry: str, checked: CheckedTable) -> None:
     meta = {"rows_read": checked.rows_read, "rows_excluded": checked.rows_excluded,
             "issues": [i.to_dict() for i in checked.issues]}  # fmt: skip
     try:
-        checked.frame.to_parquet(buffer)
+        # One row group: reading several back unifies the names' dictionaries across them,
+        # 0.62 s against 0.35 s for the 100k sample's activity frame.
+        checked.frame.to_parquet(buffer, row_group_size=max(len(checked.frame), 1))
         folder = cache_dir()
         write_atomic(folder / f"{entry}{SUFFIX}", buffer.getvalue())
         write_atomic(folder / f"{entry}.json", json.dumps(meta).encode("utf-8"))

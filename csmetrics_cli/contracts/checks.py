@@ -50,18 +50,29 @@ class CheckedTable:
     issues: list[Issue]
 
 
+def _arrow(strings: pd.Series | pd.Index) -> pa.Array:
+    return pa.array(strings.astype("string[pyarrow]"))
+
+
 def is_in(values: pd.Series, allowed: pd.Index | Iterable[str]) -> pd.Series:
     """values.isin(allowed) via Arrow's hash lookup (pandas loops in Python on Arrow strings)."""
-
-    def arrow(strings: pd.Series | pd.Index) -> pa.Array:
-        return pa.array(strings.astype("string[pyarrow]"))
-
     if isinstance(values.dtype, pd.CategoricalDtype):  # judged once per category
         known = is_in(pd.Series(values.cat.categories), allowed).to_numpy()
         return pd.Series(np.append(known, False)[values.cat.codes.to_numpy()], index=values.index)
 
-    found = pc.is_in(arrow(values), value_set=arrow(pd.Index(allowed)))
+    found = pc.is_in(_arrow(values), value_set=_arrow(pd.Index(allowed)))
     return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=values.index)
+
+
+def positions_in(index: pd.Index, values: pd.Series | pd.Index) -> np.ndarray:
+    """index.get_indexer(values) for text ids (-1 for a blank or absent one; `index`
+    distinct) via Arrow's hash lookup: a third of pandas' time on Arrow strings, which it
+    turns into Python objects first."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # looked up once per category
+        found = positions_in(index, pd.Index(values.cat.categories))
+        return np.append(found, -1)[np.asarray(values.cat.codes)]
+    found = pc.index_in(_arrow(values), value_set=_arrow(index))
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def map_headers(

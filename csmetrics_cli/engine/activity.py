@@ -25,6 +25,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.contracts.checks import positions_in
 from csmetrics_cli.engine.cache import per_dataset
 from csmetrics_cli.engine.context import Context
 from csmetrics_cli.engine.snapshots import as_days
@@ -94,24 +95,25 @@ class Events:
 @per_dataset
 def event_codes(ctx: Context) -> Events:
     events = activity_frame(ctx)
-    since, until = _covered(events, "first_day"), _covered(events, "last_day")
+    day = as_days(events["day"])
+    since, until = _covered(day, events["first_day"]), _covered(day, events["last_day"])
     user, users = codes_of(events["user_id"])
     named = np.full(len(events), -1, dtype=np.int32)
     if "customer_id" in events.columns:
         codes, ids = codes_of(events["customer_id"])
-        position = np.append(ctx.customers().get_indexer(ids), -1).astype(np.int32)
+        position = np.append(positions_in(ctx.customers(), ids), -1).astype(np.int32)
         named = position[codes]
     first_day, last_day = (int(since.min()), int(until.max())) if len(since) else (0, -1)
     user_customer = _user_customers(ctx, since - first_day, user, named, len(users))
-    dated = events["day"].notna().to_numpy()
+    dated = ~np.isnat(day)
     return Events(since[dated], user[dated].astype(np.int32), named[dated], user_customer,
                   first_day, last_day, since, named, dated)  # fmt: skip
 
 
-def _covered(events: pd.DataFrame, column: str) -> np.ndarray:
-    """Per activity row: its day, else its `column` (first_day, last_day), as day numbers."""
-    day, cover = as_days(events["day"]), as_days(events[column])
-    return (np.where(np.isnat(day), cover, day) - EPOCH).astype(np.int32)
+def _covered(day: np.ndarray, cover: pd.Series) -> np.ndarray:
+    """Per activity row: its day, else the day it covers (first_day, last_day), as day
+    numbers."""
+    return (np.where(np.isnat(day), as_days(cover), day) - EPOCH).astype(np.int32)
 
 
 def _user_customers(

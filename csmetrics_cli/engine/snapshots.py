@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.contracts.checks import positions_in
 from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import Context
 
@@ -117,7 +118,7 @@ def mrr_matrix(
     if subs.empty or len(days) == 0:
         return out
     if codes is None:
-        codes = customers.get_indexer(subs["customer_id"])
+        codes = positions_in(customers, subs["customer_id"])
     if (codes < 0).any():  # subscriptions of customers outside `customers` do not count
         subs, codes = subs[codes >= 0], codes[codes >= 0]
     start = as_days(subs["start_date"])
@@ -152,7 +153,7 @@ def first_paying_day(subs: pd.DataFrame, customers: pd.Index) -> np.ndarray:
         else np.full(len(subs), np.datetime64("NaT"))
     )
     paid = (subs["mrr"].to_numpy() > 0) & (np.isnat(end) | (end > start))
-    codes = customers.get_indexer(subs["customer_id"])
+    codes = positions_in(customers, subs["customer_id"])
     keep = paid & (codes >= 0) & ~np.isnat(start)
     never = np.iinfo(np.int64).max
     first = np.full(len(customers), never, dtype=np.int64)

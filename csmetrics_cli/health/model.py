@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csmetrics_cli.config import Config
-from csmetrics_cli.contracts.checks import is_in
+from csmetrics_cli.contracts.checks import positions_in
 from csmetrics_cli.engine.activity import (
     customer_days,
     day_number,
@@ -108,7 +108,7 @@ def _usage(ctx: Context, day: np.datetime64) -> dict[str, np.ndarray]:
 def _positions(ctx: Context, ids: pd.Series) -> np.ndarray:
     """Position in ctx.customers() of each id: -1 for a blank or unknown one (such rows
     never count for a customer)."""
-    return np.asarray(ctx.customers().get_indexer(pd.Index(ids)))
+    return positions_in(ctx.customers(), ids)
 
 
 def _window(dates: np.ndarray, day: np.datetime64, n: int) -> np.ndarray:
@@ -214,10 +214,10 @@ def _failed_invoices(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray] 
     invoices = ctx.data.table("invoices")
     if invoices is None:
         return None
-    failed = invoices[invoices["status"] == "failed"]
-    customer = _positions(ctx, failed["customer_id"])
-    invoiced = is_in(ctx.customers().to_series(), invoices["customer_id"]).to_numpy()
-    return customer[customer >= 0], failed["issued_at"].to_numpy()[customer >= 0], invoiced
+    customer = _positions(ctx, invoices["customer_id"])
+    invoiced = np.bincount(customer[customer >= 0], minlength=len(ctx.customers())) > 0
+    failed = (invoices["status"] == "failed").to_numpy(dtype=bool, na_value=False) & (customer >= 0)
+    return customer[failed], invoices["issued_at"].to_numpy()[failed], invoiced
 
 
 def _payment(ctx: Context, day: np.datetime64) -> np.ndarray | None:

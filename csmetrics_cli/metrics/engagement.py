@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csmetrics_cli.contracts.checks import is_in
+from csmetrics_cli.contracts.checks import is_in, positions_in
 from csmetrics_cli.engine.activity import (
     EPOCH,
     Activity,
@@ -220,7 +220,7 @@ def feature_activation(ctx: Context) -> pd.DataFrame:
         features.customer[inside] * features.n_features + features.feature[inside]
     )
     used = np.bincount(pairs // features.n_features, minlength=len(ctx.customers()))
-    codes = ctx.customers().get_indexer(pd.Index(rows["customer_id"]))
+    codes = positions_in(ctx.customers(), rows["customer_id"])
     until = last_day(ctx)
     short = (rows["start"] + pd.Timedelta(days=window)) > until + np.timedelta64(1, "D")
     rows = rows.assign(features=used[codes], short=short)
@@ -432,7 +432,7 @@ def feature_adoption(ctx: Context) -> pd.DataFrame:
     mov = movements(ctx)
     paying = mov[mov["paying_end"]]
     paying_period = paying["period"].to_numpy()
-    paying_code = ctx.customers().get_indexer(pd.Index(paying["customer_id"]))
+    paying_code = positions_in(ctx.customers(), paying["customer_id"])
     width = n_segments + 1
     counts, outside = [], []
     for period in ctx.periods:
