@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,30 @@ def test_events_read_only_known_columns(tmp_path):
     events = Dataset.open(folder, Config()).table("events")
     assert events is not None
     assert sorted(events.columns) == ["customer_id", "event", "feature", "timestamp", "user_id"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(st.sampled_from(["s1", "s2", "s3", ""]), st.booleans()), min_size=1,
+                max_size=12))  # fmt: skip
+def test_a_repeated_id_names_the_first_kept_row_with_it(capsys, tmp_path_factory, rows):
+    """Each id's first row still kept wins; a row excluded for another reason (a bad date)
+    claims no id, and a blank id is a missing value, never a duplicate."""
+    lines = ["subscription_id,customer_id,mrr,start_date"]
+    lines += [f"{i},A,10,{'2024-01-01' if good else 'soon'}" for i, good in rows]
+    folder = tmp_path_factory.mktemp("dup")
+    (folder / "subscriptions.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["validate", "-d", str(folder), "-f", "json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    found = {(i["row"], int(re.search(r"already appeared on row (\d+)", i["message"])[1]))
+             for i in body["issues"] if i["code"] == "duplicate_id"}  # fmt: skip
+    expected, first = set(), {}
+    for row, (i, good) in enumerate(rows, start=2):
+        if not i or not good:
+            continue
+        if i in first:
+            expected.add((row, first[i]))
+        else:
+            first[i] = row
+    assert found == expected

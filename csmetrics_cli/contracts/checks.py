@@ -205,6 +205,8 @@ class _RowIssues:
     ) -> None:
         """Exclude the rows where `mask` is true, with one issue each."""
         where = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not len(where):
+            return
         self.bad[where] = True
         shown = values if values is not None else pd.Series([None] * len(self.bad))
         label = self.labels.get(column, column)
@@ -413,12 +415,15 @@ def _unknown_customers(ids: pd.Series, known: pd.Index, rows: _RowIssues) -> Iss
 
 def _flag_duplicates(ids: pd.Series, column: str, rows: _RowIssues) -> None:
     """Flag repeated ids among rows still kept; the first kept row wins."""
-    live = ids.where(~rows.bad)
-    dup = live.duplicated(keep="first") & live.notna()
+    # factorize numbers the ids in order of first appearance (-1 for missing), so a row
+    # repeats an id exactly when its code is at most the largest code above it.
+    codes, _ = pd.factorize(ids.where(~rows.bad))
+    above = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    dup = (codes >= 0) & (codes <= above)
     if not dup.any():
         return
-    first_row = pd.Series(rows.raw.rows, index=ids.index).groupby(live).transform("first")
-    rows.flag(dup, "duplicate_id", column, ids, detail=lambda i: int(first_row.iloc[i]))
+    first_row = rows.raw.rows[np.flatnonzero((codes >= 0) & (codes > above))]  # per code
+    rows.flag(dup, "duplicate_id", column, ids, detail=lambda i: int(first_row[codes[i]]))
 
 
 def _table_rules(out: pd.DataFrame, table: str, rows: _RowIssues, config: Config) -> None:
