@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csmetrics_cli.contracts.checks import positions_in
 from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.context import Context
 from csmetrics_cli.engine.snapshots import as_days, first_paying_day, subscriptions
@@ -27,10 +28,12 @@ def cohort(ctx: Context) -> pd.DataFrame:
     subs = subscriptions(ctx) if ctx.data.has("subscriptions") else None
     paying = first_paying_day(subs, customers) if subs is not None else np.full(
         len(customers), np.datetime64("NaT"), dtype="datetime64[D]")  # fmt: skip
-    start = pd.Series(paying, index=customers)
+    start = paying
     table = ctx.data.table("customers")
     if table is not None and "created_at" in table.columns:
-        created = table.set_index("customer_id")["created_at"].reindex(customers)
-        start = pd.Series(np.where(created.notna(), as_days(created), start), index=customers)
-    start = start.astype("datetime64[s]")
+        at = positions_in(customers, table["customer_id"])
+        created = np.full(len(customers), np.datetime64("NaT"), dtype="datetime64[D]")
+        created[at[at >= 0]] = as_days(table["created_at"])[at >= 0]
+        start = np.where(np.isnat(created), paying, created)
+    start = pd.Series(start.astype("datetime64[s]"), index=customers)
     return pd.DataFrame({"start": start, "period": ctx.assign_period(start)})

@@ -89,13 +89,15 @@ def _onboarding_steps(ctx: Context) -> pd.DataFrame:
 
     rows = ctx.data.table("onboarding")
     assert rows is not None
+    cohort_rows = _cohort_rows(ctx)
+    rows = rows[is_in(rows["customer_id"], cohort_rows["customer_id"]).to_numpy()]  # first: few
     if "completed_at" in rows.columns:
         rows = rows.assign(done_at=rows["completed_at"])
     else:
         rows = rows.assign(done_at=pd.Series(pd.NaT, index=rows.index, dtype="datetime64[s]"))
     steps = rows.groupby(["customer_id", "step"], as_index=False, sort=False)["done_at"].max()
     steps["done"] = steps["done_at"].notna()
-    return steps.merge(_cohort_rows(ctx), on="customer_id")
+    return steps.merge(cohort_rows, on="customer_id")
 
 
 @per_context
