@@ -9,7 +9,12 @@ import pandas as pd
 from csmetrics_cli.contracts.checks import positions_in
 from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.context import Context
-from csmetrics_cli.engine.snapshots import as_days, first_paying_day, subscriptions
+from csmetrics_cli.engine.snapshots import (
+    as_days,
+    first_paying_day,
+    subscription_positions,
+    subscriptions,
+)
 from csmetrics_cli.engine.span import OBSERVED_DATES, data_span
 
 
@@ -25,9 +30,9 @@ def last_day(ctx: Context) -> np.datetime64:
 def cohort(ctx: Context) -> pd.DataFrame:
     """Per customer: `start` (created_at, else first paying day) and the period it falls in."""
     customers = ctx.customers()
-    subs = subscriptions(ctx) if ctx.data.has("subscriptions") else None
-    paying = first_paying_day(subs, customers) if subs is not None else np.full(
-        len(customers), np.datetime64("NaT"), dtype="datetime64[D]")  # fmt: skip
+    paying = np.full(len(customers), np.datetime64("NaT"), dtype="datetime64[D]")
+    if ctx.data.has("subscriptions"):
+        paying = first_paying_day(subscriptions(ctx), customers, subscription_positions(ctx))
     start = paying
     table = ctx.data.table("customers")
     if table is not None and "created_at" in table.columns:

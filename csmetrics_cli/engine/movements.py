@@ -16,7 +16,12 @@ import pandas as pd
 
 from csmetrics_cli.engine.cache import per_context
 from csmetrics_cli.engine.context import Context
-from csmetrics_cli.engine.snapshots import first_paying_day, mrr_matrix, subscriptions
+from csmetrics_cli.engine.snapshots import (
+    first_paying_day,
+    mrr_matrix,
+    subscription_positions,
+    subscriptions,
+)
 
 
 def _days(dates: list[date]) -> np.ndarray:
@@ -35,10 +40,11 @@ def movements(ctx: Context) -> pd.DataFrame:
     starts = _days([p.start_snapshot for p in ctx.periods])
     ends = _days([p.end_snapshot for p in ctx.periods])
     days = np.unique(np.concatenate([starts, ends]))
-    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"])
+    codes = subscription_positions(ctx)
+    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"], codes)
     m0 = mrr[:, np.searchsorted(days, starts)]
     m1 = mrr[:, np.searchsorted(days, ends)]
-    first = first_paying_day(subs, customers)[:, None]
+    first = first_paying_day(subs, customers, codes)[:, None]
     period_start = _days([p.start for p in ctx.periods])[None, :]
     period_end = _days([p.end for p in ctx.periods])[None, :]
     paid_before = first < period_start

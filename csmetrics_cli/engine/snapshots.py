@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csmetrics_cli.contracts.checks import positions_in
-from csmetrics_cli.engine.cache import per_context
+from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.context import Context
 
 FAR_FUTURE = np.datetime64("9999-12-31", "D")
@@ -64,6 +64,15 @@ def subscriptions(ctx: Context) -> pd.DataFrame:
         earlier = cap.notna() & (subs["end_date"].isna() | (cap < subs["end_date"]))
         subs["end_date"] = subs["end_date"].where(~earlier, cap)
     return subs
+
+
+@per_dataset
+def subscription_positions(ctx: Context) -> np.ndarray:
+    """Each subscription's position in ctx.customers() (-1 outside), once per data set:
+    `subscriptions(ctx)` keeps the table's rows in their order whatever the definitions."""
+    subs = ctx.data.table("subscriptions")
+    assert subs is not None
+    return positions_in(ctx.customers(), subs["customer_id"])
 
 
 def _stops(ctx: Context) -> pd.DataFrame:
@@ -144,8 +153,11 @@ def mrr_matrix(
     return out
 
 
-def first_paying_day(subs: pd.DataFrame, customers: pd.Index) -> np.ndarray:
-    """Each customer's first day with MRR > 0 (NaT when never paying)."""
+def first_paying_day(
+    subs: pd.DataFrame, customers: pd.Index, codes: np.ndarray | None = None
+) -> np.ndarray:
+    """Each customer's first day with MRR > 0 (NaT when never paying); `codes` as for
+    mrr_matrix."""
     start = as_days(subs["start_date"])
     end = (
         as_days(subs["end_date"])
@@ -153,7 +165,8 @@ def first_paying_day(subs: pd.DataFrame, customers: pd.Index) -> np.ndarray:
         else np.full(len(subs), np.datetime64("NaT"))
     )
     paid = (subs["mrr"].to_numpy() > 0) & (np.isnat(end) | (end > start))
-    codes = positions_in(customers, subs["customer_id"])
+    if codes is None:
+        codes = positions_in(customers, subs["customer_id"])
     keep = paid & (codes >= 0) & ~np.isnat(start)
     never = np.iinfo(np.int64).max
     first = np.full(len(customers), never, dtype=np.int64)

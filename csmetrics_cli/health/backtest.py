@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from csmetrics_cli.engine.context import Context
-from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
+from csmetrics_cli.engine.snapshots import mrr_matrix, subscription_positions, subscriptions
 from csmetrics_cli.health.model import BANDS, HealthModel, score
 
 
@@ -22,7 +22,7 @@ def outcomes(
     subs = subscriptions(ctx)
     later = [np.datetime64(pd.Timestamp(d) + pd.DateOffset(months=horizon), "D") for d in days]
     after = mrr_matrix(subs, customers, np.array(later, dtype="datetime64[D]"),
-                       ctx.defs["overlapping"])  # fmt: skip
+                       ctx.defs["overlapping"], subscription_positions(ctx))  # fmt: skip
     parts = []
     for i, day in enumerate(days):
         frame = score(ctx, day, model)

@@ -21,9 +21,9 @@ from csmetrics_cli.engine.activity import (
     feature_triples,
     sorted_unique,
 )
-from csmetrics_cli.engine.cache import per_context, per_dataset
+from csmetrics_cli.engine.cache import per_dataset
 from csmetrics_cli.engine.context import WINDOW_DAYS, Context
-from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
+from csmetrics_cli.engine.snapshots import mrr_matrix, subscription_positions, subscriptions
 
 DEFAULT_WEIGHTS = {
     "usage": 0.25, "features": 0.10, "sentiment": 0.20, "support": 0.15,
@@ -256,12 +256,6 @@ def _onboarding(ctx: Context, day: np.datetime64) -> np.ndarray | None:
     return np.where(steps > 0, done / np.maximum(steps, 1), np.nan) * 100
 
 
-@per_context
-def _subscription_positions(ctx: Context) -> np.ndarray:
-    """Each subscription's position in ctx.customers(), kept for every snapshot's MRR."""
-    return _positions(ctx, subscriptions(ctx)["customer_id"])
-
-
 def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
     """Per customer on `day`: mrr, each component (0-100 or NaN), score and band.
 
@@ -272,7 +266,7 @@ def score(ctx: Context, day: np.datetime64, model: HealthModel) -> pd.DataFrame:
     subs = subscriptions(ctx)  # as the definition switches read them
     before = np.datetime64(pd.Timestamp(day) - pd.DateOffset(months=3), "D")
     days = np.array([before, day], dtype="datetime64[D]")
-    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"], _subscription_positions(ctx))
+    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"], subscription_positions(ctx))
     then = np.where(mrr[:, 0] > 0, mrr[:, 0], np.nan)
     columns = {
         "mrr": mrr[:, 1],

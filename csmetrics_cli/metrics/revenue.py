@@ -13,7 +13,7 @@ import pandas as pd
 from csmetrics_cli.engine.cache import per_context, per_dataset
 from csmetrics_cli.engine.context import ALL, BLANK_SEGMENT, Context
 from csmetrics_cli.engine.movements import measures, movements
-from csmetrics_cli.engine.snapshots import mrr_matrix, subscriptions
+from csmetrics_cli.engine.snapshots import mrr_matrix, subscription_positions, subscriptions
 from csmetrics_cli.metrics.compute import value_of
 from csmetrics_cli.metrics.results import ratio, result
 
@@ -208,7 +208,7 @@ def ttm_customers(ctx: Context) -> pd.DataFrame:
     then = np.array([d.to_datetime64() for d in _year_before(ctx)], dtype="datetime64[D]")
     now = np.array([np.datetime64(p.end_snapshot, "D") for p in ctx.periods])
     days = np.unique(np.concatenate([then, now]))
-    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"])
+    mrr = mrr_matrix(subs, customers, days, ctx.defs["overlapping"], subscription_positions(ctx))
     m_then = mrr[:, np.searchsorted(days, then)].ravel()
     m_now = mrr[:, np.searchsorted(days, now)].ravel()
     keep = m_then > 0
