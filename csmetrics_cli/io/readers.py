@@ -581,8 +581,12 @@ class _Splitter:
         blank = f"regexp_full_match(concat({every}), '[\\s\\x00]*')" if unread else "true"
         if self.quoted:
             # Line breaks followed by text: how many non-blank lines a record covers.
-            spans = [f"coalesce(len(regexp_extract_all({n}, '\\n([^\\n]|$)')), 0)" for n in names]
-            breaks = [f"coalesce(len({n}) - len(replace({n}, chr(10), '')), 0)" for n in names]
+            # Only a cell holding a line break is measured (contains() is a memchr).
+            multi = [f"coalesce(contains({n}, chr(10)), false)" for n in names]
+            spans = [f"CASE WHEN {m} THEN len(regexp_extract_all({n}, '\\n([^\\n]|$)')) ELSE 0 END"
+                     for m, n in zip(multi, names, strict=True)]  # fmt: skip
+            breaks = [f"CASE WHEN {m} THEN len({n}) - len(replace({n}, chr(10), '')) ELSE 0 END"
+                      for m, n in zip(multi, names, strict=True)]  # fmt: skip
             sizes = [f"coalesce(len({n}), 0)" for n in names]
             measures = (
                 f"1 + {' + '.join(spans)} AS __span, 1 + greatest({', '.join(breaks)}) AS __lines, "
