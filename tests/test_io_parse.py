@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csmetrics_cli.io.parse import normalise_header, parse_bools, parse_dates, parse_numbers
+from csmetrics_cli.io.parse import (
+    _read_dates,
+    _text,
+    normalise_header,
+    parse_bools,
+    parse_dates,
+    parse_numbers,
+)
 
 
 def days(*values: str | None) -> list[pd.Timestamp | None]:
@@ -178,6 +185,27 @@ def test_any_day_round_trips_through_iso_mdy_and_serial(day: dt.date) -> None:
         parsed = parse_dates(pd.Series([form]), date_order="MDY")
         assert parsed.values.iloc[0] == pd.Timestamp(day), form
         assert not parsed.bad.iloc[0]
+
+
+DATE_TEXTS = st.sampled_from([
+    "2024-06-30", " 2024-06-30 ", "2024-02-30", "2024-06-30T23:30:00-02:00", "30/06/2024",
+    "06/07/2024", "1 June 2024", "20240630", "45000", "soon", "", "#N/A", "2024-13-01",
+])  # fmt: skip
+
+
+@given(
+    st.lists(st.one_of(DATE_TEXTS, st.none()), max_size=20),
+    st.sampled_from([None, "DMY", "MDY"]),
+)
+def test_reading_each_distinct_value_once_reads_the_column_as_a_whole(texts, order) -> None:
+    """A column with repeated values is read once per distinct value: days, bad flags and
+    the ambiguity are those of reading every row (serials and the day/month order are
+    judged on the whole column, so they are judged on its distinct values alike)."""
+    column = parse_dates(pd.Series(texts, dtype=object), date_order=order, tz="Europe/Paris")
+    days, bad, ambiguous = _read_dates(_text(pd.Series(texts, dtype=object)), order, "Europe/Paris")
+    np.testing.assert_array_equal(column.values.to_numpy(), days)
+    np.testing.assert_array_equal(column.bad.to_numpy(), bad)
+    assert column.ambiguous == ambiguous
 
 
 # ---------------------------------------------------------------- numbers

@@ -139,6 +139,27 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None, tz: str = "
     if date_order is not None and date_order not in _DATE_ORDERS:
         raise ValueError(f"date_order must be one of {', '.join(_DATE_ORDERS)}, not {date_order!r}")
     text = _text(values)
+    # Each distinct text is read once: a date column repeats its days (891k invoices hold
+    # 1.5k), and what a value reads as, and whether the column is ambiguous, depend only on
+    # the distinct values.
+    encoded = pc.dictionary_encode(text)
+    if 2 * len(encoded.dictionary) <= len(text):
+        days, bad, ambiguous = _read_dates(encoded.dictionary, date_order, tz)
+        codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
+        # A blank's code is -1: the NaT and False appended last.
+        days = np.append(days, np.datetime64("NaT", "ns"))[codes]
+        bad = np.append(bad, False)[codes]
+    else:
+        days, bad, ambiguous = _read_dates(text, date_order, tz)
+    index = values.index
+    return DateParse(pd.Series(days, index=index), pd.Series(bad, index=index), ambiguous)
+
+
+def _read_dates(
+    text: pa.Array, date_order: str | None, tz: str
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Days (NaT where none), the bad mask (a value no form reads) and the ambiguity flag of
+    trimmed texts (null for blank)."""
     present = _mask(pc.is_valid(text))
     days = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     done = ~present
@@ -157,9 +178,7 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None, tz: str = "
         numeric = _mask(pc.match_substring_regex(_subset(text, ~done), _SERIAL))
         if numeric.all():
             _run(_serials, text, days, done)
-    index = values.index
-    bad = present & np.isnat(days)
-    return DateParse(pd.Series(days, index=index), pd.Series(bad, index=index), ambiguous)
+    return days, present & np.isnat(days), ambiguous
 
 
 def _run(
