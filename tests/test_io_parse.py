@@ -12,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csmetrics_cli.io.parse import (
+    _raw_numbers,
     _read_dates,
+    _read_numbers,
     _text,
     normalise_header,
     parse_bools,
@@ -290,6 +292,20 @@ def test_any_amount_round_trips_with_thousands_and_currency(amount: Decimal, sym
 
 
 # ---------------------------------------------------------------- booleans
+
+
+NUMBER_TEXTS = st.sampled_from([
+    "1,200.50", "$1,200.00", "1.200,00 EUR", "(5.00)", "12", " 12 ", "1e309", "inf", "nan",
+    "-0", "abc", "", "1 234,5", "+3.25",
+])  # fmt: skip
+
+
+@given(st.lists(st.one_of(NUMBER_TEXTS, st.none()), max_size=20), st.sampled_from([".", ","]))
+def test_reading_each_distinct_number_once_reads_every_row_alike(texts, decimal) -> None:
+    """Numbers are read once per distinct text when values repeat: the same floats (NaN,
+    +-inf included) as reading every row."""
+    text = _text(pd.Series(texts, dtype=object))
+    np.testing.assert_array_equal(_raw_numbers(text, decimal), _read_numbers(text, decimal))
 
 
 def test_bools() -> None:

@@ -380,9 +380,19 @@ def non_finite_numbers(values: pd.Series, *, decimal: str = ".") -> pd.Series:
 
 
 def _raw_numbers(text: pa.Array, decimal: str) -> np.ndarray:
-    """The numbers of trimmed cells as float64, overflowing ones as +-inf; NaN when not one."""
+    """The numbers of trimmed cells as float64, overflowing ones as +-inf; NaN when not one.
+    Each distinct text is read once when values repeat (prices and plan amounts do)."""
     if decimal not in (".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
+    encoded = pc.dictionary_encode(text)
+    if 2 * len(encoded.dictionary) > len(text):
+        return _read_numbers(text, decimal)
+    codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
+    return np.append(_read_numbers(encoded.dictionary, decimal), np.nan)[codes]  # blank: NaN
+
+
+def _read_numbers(text: pa.Array, decimal: str) -> np.ndarray:
+    """_raw_numbers of every cell."""
     present = _mask(pc.is_valid(text))
     out = np.full(len(text), np.nan)
     fast = _mask(pc.match_substring_regex(text, _FAST_NUMBER if decimal == "." else r"^[-+]?\d+$"))
