@@ -28,8 +28,8 @@ def workers() -> int:
 def _config() -> dict[str, Any]:
     """Order-preserving (readers number rows), threads from CSM_THREADS if set."""
     config: dict[str, Any] = {"preserve_insertion_order": True}
-    if threads() is not None:
-        config["threads"] = threads()
+    if (n := threads()) is not None:
+        config["threads"] = n
     return config
 
 

@@ -139,20 +139,29 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None, tz: str = "
     if date_order is not None and date_order not in _DATE_ORDERS:
         raise ValueError(f"date_order must be one of {', '.join(_DATE_ORDERS)}, not {date_order!r}")
     text = _text(values)
-    # Each distinct text is read once: a date column repeats its days (891k invoices hold
-    # 1.5k), and what a value reads as, and whether the column is ambiguous, depend only on
-    # the distinct values.
-    encoded = pc.dictionary_encode(text)
-    if 2 * len(encoded.dictionary) <= len(text):
-        days, bad, ambiguous = _read_dates(encoded.dictionary, date_order, tz)
-        codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
-        # A blank's code is -1: the NaT and False appended last.
-        days = np.append(days, np.datetime64("NaT", "ns"))[codes]
-        bad = np.append(bad, False)[codes]
-    else:
+    # What a value reads as, and whether the column is ambiguous, depend only on the
+    # distinct values: a date column repeats its days (891k invoices hold 1.5k).
+    found = _distinct(text)
+    if found is None:
         days, bad, ambiguous = _read_dates(text, date_order, tz)
+    else:
+        distinct, codes = found
+        days, bad, ambiguous = _read_dates(distinct, date_order, tz)
+        days = np.append(days, np.datetime64("NaT", "ns"))[codes]  # a blank: the last
+        bad = np.append(bad, False)[codes]
     index = values.index
     return DateParse(pd.Series(days, index=index), pd.Series(bad, index=index), ambiguous)
+
+
+def _distinct(text: pa.Array) -> tuple[pa.Array, np.ndarray] | None:
+    """The distinct texts and each cell's code among them (-1 for a blank), for reading
+    each distinct text once; None when fewer than half the cells repeat one (reading them
+    all is then as cheap)."""
+    encoded = pc.dictionary_encode(text)
+    if 2 * len(encoded.dictionary) > len(text):
+        return None
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return encoded.dictionary, np.asarray(codes)
 
 
 def _read_dates(
@@ -384,11 +393,11 @@ def _raw_numbers(text: pa.Array, decimal: str) -> np.ndarray:
     Each distinct text is read once when values repeat (prices and plan amounts do)."""
     if decimal not in (".", ","):
         raise ValueError(f"decimal must be '.' or ',', not {decimal!r}")
-    encoded = pc.dictionary_encode(text)
-    if 2 * len(encoded.dictionary) > len(text):
+    found = _distinct(text)
+    if found is None:
         return _read_numbers(text, decimal)
-    codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
-    return np.append(_read_numbers(encoded.dictionary, decimal), np.nan)[codes]  # blank: NaN
+    distinct, codes = found
+    return np.append(_read_numbers(distinct, decimal), np.nan)[codes]  # a blank: the last
 
 
 def _read_numbers(text: pa.Array, decimal: str) -> np.ndarray:
