@@ -113,7 +113,11 @@ def event_codes(ctx: Context) -> Events:
 def _covered(day: np.ndarray, cover: pd.Series) -> np.ndarray:
     """Per activity row: its day, else the day it covers (first_day, last_day), as day
     numbers."""
-    return (np.where(np.isnat(day), as_days(cover), day) - EPOCH).astype(np.int32)
+    # As integers: datetime64 arithmetic checks every value for NaT, 5x slower on 2.8M rows.
+    # A datetime64[D] counts days since 1970-01-01 (EPOCH); NaT is the smallest int64.
+    numbers = day.view(np.int64)
+    blank = numbers == np.iinfo(np.int64).min
+    return np.where(blank, as_days(cover).view(np.int64), numbers).astype(np.int32)
 
 
 def _user_customers(
