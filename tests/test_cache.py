@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
+import pandas as pd
 import pytest
 
 from csmetrics_cli.cli.app import main
 from csmetrics_cli.contracts import cache, dataset
+from csmetrics_cli.contracts.checks import CheckedTable
 from tests.conftest import write_tables
 
 SUBS = """
@@ -90,3 +93,16 @@ def test_row_accounting_and_issues_come_back_from_the_cache(capsys, tmp_path, mo
     assert main(["validate", "-d", str(folder), "-f", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == first
     assert first["tables"][0]["rows_excluded"] == 1
+
+
+def test_a_table_stored_in_the_background_is_loaded_at_once(monkeypatch):
+    # The write runs on the cache's thread; made slow, it is still there when asked for.
+    write = cache._write
+    monkeypatch.setattr(cache, "_write", lambda *args: (time.sleep(0.3), write(*args))[1])
+    frame = pd.DataFrame({"customer_id": ["A", "B"], "mrr": [100.0, 50.0]})
+    started = time.perf_counter()
+    cache.store("entry", CheckedTable(frame, 3, 1, []))
+    assert time.perf_counter() - started < 0.3  # store did not wait for the write
+    hit = cache.load("entry")
+    assert hit is not None and (hit.rows_read, hit.rows_excluded) == (3, 1)
+    pd.testing.assert_frame_equal(hit.frame, frame)

@@ -14,7 +14,10 @@ import dataclasses
 import hashlib
 import io
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -65,6 +68,7 @@ def key(source: Source, config: Config, usecols: set[str] | None, customers: Sou
 
 def load(entry: str) -> CheckedTable | None:
     """The cached checked table, or None on a miss (or anything unreadable)."""
+    wait(entry)
     frame_path = cache_dir() / f"{entry}{SUFFIX}"
     meta_path = frame_path.with_suffix(".json")
     try:
@@ -77,26 +81,61 @@ def load(entry: str) -> CheckedTable | None:
 
 
 def store(entry: str, checked: CheckedTable) -> None:
-    """Keep a checked table; a cache that cannot be written is skipped, never an error."""
+    """Keep a checked table; a cache that cannot be written is skipped, never an error.
+
+    The frame becomes an Arrow table here (zero-copy for most columns, 0.05 s for the 100k
+    sample's activity frame); the Parquet encoding and the writes (0.6 s for it, 1.2 s for a
+    whole report) run on a thread of their own while the metrics are computed. A load of the
+    entry, a listing and the process's exit wait for them (see wait)."""
+    import pyarrow as pa
+
+    meta = {"rows_read": checked.rows_read, "rows_excluded": checked.rows_excluded,
+            "issues": [i.to_dict() for i in checked.issues]}  # fmt: skip
+    try:
+        table = pa.Table.from_pandas(checked.frame)
+    except (ValueError, TypeError, pa.ArrowException):
+        return
+    _writes[entry] = _writer().submit(_write, cache_dir(), entry, table, meta)
+
+
+def wait(entry: str | None = None) -> None:
+    """Finish the write of `entry` if it is still running (of every entry without one)."""
+    for name in [entry] if entry is not None else list(_writes):
+        if (write := _writes.pop(name, None)) is not None:
+            write.result()
+
+
+_writes: dict[str, Future[None]] = {}  # the writes started by store, by entry
+
+
+@cache
+def _writer() -> ThreadPoolExecutor:
+    """One thread for the writes; the interpreter joins it before it exits."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="csm-cache")
+
+
+def _write(folder: Path, entry: str, table: Any, meta: dict[str, Any]) -> None:
+    """Write one entry: the frame first, so that a meta file always has its frame."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from csmetrics_cli.io.writers import write_atomic
     from csmetrics_cli.problems import CsmError
 
     buffer = io.BytesIO()
-    meta = {"rows_read": checked.rows_read, "rows_excluded": checked.rows_excluded,
-            "issues": [i.to_dict() for i in checked.issues]}  # fmt: skip
     try:
         # One row group: reading several back unifies the names' dictionaries across them,
         # 0.62 s against 0.35 s for the 100k sample's activity frame.
-        checked.frame.to_parquet(buffer, row_group_size=max(len(checked.frame), 1))
-        folder = cache_dir()
+        pq.write_table(table, buffer, row_group_size=max(table.num_rows, 1))
         write_atomic(folder / f"{entry}{SUFFIX}", buffer.getvalue())
         write_atomic(folder / f"{entry}.json", json.dumps(meta).encode("utf-8"))
-    except (OSError, ValueError, TypeError, CsmError):
+    except (OSError, ValueError, TypeError, pa.ArrowException, CsmError):
         return
 
 
 def entries() -> list[Path]:
     """The cached tables."""
+    wait()
     folder = cache_dir()
     return sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
 
