@@ -102,10 +102,15 @@ def _paid_invoices(ctx: Context) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarr
     invoice always names a customer), its amount (blank as 0), and the ids the codes name."""
     invoices = ctx.data.table("invoices")
     assert invoices is not None
-    paid = invoices[invoices["status"] == "paid"].sort_values("issued_at", kind="stable")
-    codes, ids = pd.factorize(paid["customer_id"])
-    amount = paid["amount"].fillna(0.0).to_numpy(dtype="float64")
-    return pd.DatetimeIndex(paid["issued_at"]), codes, amount, pd.Index(ids)
+    # Positions, not a filtered and sorted copy of the frame: taking every text column of
+    # 891k rows was half the time (0.14 s -> 0.07 s on the 100k sample).
+    at = np.flatnonzero((invoices["status"] == "paid").to_numpy(dtype=bool))
+    issued = invoices["issued_at"].to_numpy()[at]
+    order = np.argsort(issued, kind="stable")
+    at = at[order]
+    codes, ids = pd.factorize(invoices["customer_id"].take(at))
+    amount = invoices["amount"].to_numpy(dtype="float64", na_value=0.0)[at]
+    return pd.DatetimeIndex(issued[order]), codes, amount, pd.Index(ids)
 
 
 def _window_rows(ctx: Context, window: int) -> pd.DataFrame:
