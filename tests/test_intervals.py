@@ -148,6 +148,19 @@ def test_revenue_ratios_get_a_deterministic_bootstrap_containing_the_value(table
     assert first.loc["net_revenue_retention", "note"] is None  # 60 customers: not small
 
 
+def test_resamples_drawn_together_give_the_intervals_each_gives_alone(tables_dir):
+    # The month's and the trailing twelve months' customers are drawn in one go (spread over
+    # the threads); each keeps the interval it has when its metrics are asked alone.
+    write_tables(tables_dir, subscriptions=_many_customers(60).replace("2024-01-01", "2023-01-01"))
+    ids = ["net_revenue_retention", "net_revenue_retention_ttm"]
+    both = run_report(tables_dir, "2024-06", metrics=ids).set_index("metric")
+    for metric in ids:
+        alone = run_report(tables_dir, "2024-06", metrics=[metric]).set_index("metric")
+        assert both.loc[metric, "ci_low"] < both.loc[metric, "ci_high"], metric
+        for column in ("ci_low", "ci_high"):
+            assert alone.loc[metric, column] == both.loc[metric, column], (metric, column)
+
+
 def test_small_sample_note_under_30_and_appended(tables_dir):
     write_tables(tables_dir, customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS)
     frame = run_report(tables_dir, "2024-06", family="revenue")

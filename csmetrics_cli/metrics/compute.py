@@ -108,32 +108,40 @@ Draws = dict[tuple[str, str], tuple[int, np.ndarray]]
 
 
 @per_context
-def _replicates(ctx: Context, resample: Ref) -> tuple[list[str], Draws]:
-    """The value columns of the `resample` rows, and per (period, segment) the customers
+def _replicates(ctx: Context, resamples: tuple[Ref, ...]) -> dict[Ref, tuple[list[str], Draws]]:
+    """Per `resample` rows: their value columns, and per (period, segment) the customers
     resampled with the bootstrap's replicate sums of those columns (one draw serves every
-    metric the rows feed, so NRR and GRR move together)."""
-    rows = resolve(resample)(ctx)
-    stacked = [rows.assign(segment=ALL)]
-    if ctx.segment_by is not None:
-        seg = ctx.segment_of(rows["customer_id"])
-        stacked.append(rows.assign(segment=seg)[seg.notna()])
-    groups = pd.concat(stacked, ignore_index=True).groupby(KEYS, sort=False)
-    values = [c for c in rows.columns if c not in ("period", "customer_id")]
+    metric the rows feed, so NRR and GRR move together). The groups of every resample are
+    drawn together, spread over the threads (each has its own seed: the draws do not depend
+    on which others are drawn beside it)."""
+    columns: dict[Ref, list[str]] = {}
     keys, samples = [], []
-    for (period, segment), group in groups:
-        keys.append((str(period), str(segment)))
-        samples.append(group[values].to_numpy())
-    sums = intervals.bootstrap_groups(samples, [intervals.group_seed(*key) for key in keys])
-    return values, {k: (len(v), s) for k, v, s in zip(keys, samples, sums, strict=True)}
+    for resample in resamples:
+        rows = resolve(resample)(ctx)
+        stacked = [rows.assign(segment=ALL)]
+        if ctx.segment_by is not None:
+            seg = ctx.segment_of(rows["customer_id"])
+            stacked.append(rows.assign(segment=seg)[seg.notna()])
+        groups = pd.concat(stacked, ignore_index=True).groupby(KEYS, sort=False)
+        columns[resample] = [c for c in rows.columns if c not in ("period", "customer_id")]
+        for (period, segment), group in groups:
+            keys.append((resample, str(period), str(segment)))
+            samples.append(group[columns[resample]].to_numpy())
+    seeds = [intervals.group_seed(period, segment) for _, period, segment in keys]
+    sums = intervals.bootstrap_groups(samples, seeds)
+    out: dict[Ref, tuple[list[str], Draws]] = {r: (columns[r], {}) for r in resamples}
+    for (resample, period, segment), values, draws in zip(keys, samples, sums, strict=True):
+        out[resample][1][(period, segment)] = (len(values), draws)
+    return out
 
 
 def _bootstrap(
-    ctx: Context, spec: MetricSpec, index: pd.Index
+    ctx: Context, spec: MetricSpec, index: pd.Index, resamples: tuple[Ref, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Percentile interval of numerator / denominator (fractions) per (period, segment) row,
     and the customers resampled (a loop over the grid's rows, not over customers)."""
     assert spec.resample is not None and spec.numerator and spec.denominator
-    columns, draws = _replicates(ctx, spec.resample)
+    columns, draws = _replicates(ctx, resamples or (spec.resample,))[spec.resample]
     num, den = columns.index(spec.numerator), columns.index(spec.denominator)
     low, high, n = np.full(len(index), np.nan), np.full(len(index), np.nan), np.zeros(len(index))
     for i, key in enumerate(index):
@@ -143,10 +151,13 @@ def _bootstrap(
     return low, high, n
 
 
-def with_interval(ctx: Context, spec: MetricSpec, frame: pd.DataFrame) -> pd.DataFrame:
+def with_interval(
+    ctx: Context, spec: MetricSpec, frame: pd.DataFrame, resamples: tuple[Ref, ...] = ()
+) -> pd.DataFrame:
     """The result with ci_low and ci_high (95%, in the metric's unit; NaN without an interval
     or a value), and "small sample (n = k)" appended to the note where 0 < n < MIN_SAMPLE
-    (n: the denominator's count, the NPS answers, or the customers resampled)."""
+    (n: the denominator's count, the NPS answers, or the customers resampled). `resamples`:
+    the bootstrap's rows the other metrics of the report resample too, drawn together."""
     out = frame.assign(ci_low=np.nan, ci_high=np.nan)
     known = out["value"].notna().to_numpy()
     if spec.interval is None or not known.any():  # nothing to bound (or inputs missing)
@@ -162,7 +173,7 @@ def with_interval(ctx: Context, spec: MetricSpec, frame: pd.DataFrame) -> pd.Dat
             counts["promoters"].to_numpy(), counts["detractors"].to_numpy(), n
         )
     else:
-        low, high, n = _bootstrap(ctx, spec, out.index)
+        low, high, n = _bootstrap(ctx, spec, out.index, resamples)
     out["ci_low"] = np.where(known, low * spec.scale, np.nan)
     out["ci_high"] = np.where(known, high * spec.scale, np.nan)
     small = pd.Series(known & (n > 0) & (n < intervals.MIN_SAMPLE), index=out.index)
@@ -185,6 +196,7 @@ def compute(ctx: Context, specs: list[MetricSpec], with_intervals: bool = True) 
     # missing_inputs reads every input's table: their spans need not be asked of the engine
     needs = {o.split(".")[0] for s in specs for n in s.inputs for o in n.split(" or ")}
     ctx.data.expected |= needs
+    resamples = tuple(dict.fromkeys(s.resample for s in specs if s.resample is not None))
     if needs & {"events", "activity"}:
         ctx.data.prefetch_activity()  # the events scan runs while the other tables are read
     for family, group in groupby(specs, key=lambda s: s.family):
@@ -192,7 +204,7 @@ def compute(ctx: Context, specs: list[MetricSpec], with_intervals: bool = True) 
             for spec in group:
                 frame = value_of(ctx, spec.id)
                 if with_intervals:
-                    frame = with_interval(ctx, spec, frame)
+                    frame = with_interval(ctx, spec, frame, resamples)
                 else:
                     frame = frame.assign(ci_low=np.nan, ci_high=np.nan)
                 parts.append(frame.reset_index())
