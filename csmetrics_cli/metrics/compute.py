@@ -141,7 +141,7 @@ def _bootstrap(
     """Percentile interval of numerator / denominator (fractions) per (period, segment) row,
     and the customers resampled (a loop over the grid's rows, not over customers)."""
     assert spec.resample is not None and spec.numerator and spec.denominator
-    columns, draws = _replicates(ctx, resamples or (spec.resample,))[spec.resample]
+    columns, draws = _replicates(ctx, resamples)[spec.resample]
     num, den = columns.index(spec.numerator), columns.index(spec.denominator)
     low, high, n = np.full(len(index), np.nan), np.full(len(index), np.nan), np.zeros(len(index))
     for i, key in enumerate(index):
@@ -152,12 +152,13 @@ def _bootstrap(
 
 
 def with_interval(
-    ctx: Context, spec: MetricSpec, frame: pd.DataFrame, resamples: tuple[Ref, ...] = ()
+    ctx: Context, spec: MetricSpec, frame: pd.DataFrame, resamples: tuple[Ref, ...]
 ) -> pd.DataFrame:
     """The result with ci_low and ci_high (95%, in the metric's unit; NaN without an interval
     or a value), and "small sample (n = k)" appended to the note where 0 < n < MIN_SAMPLE
     (n: the denominator's count, the NPS answers, or the customers resampled). `resamples`:
-    the bootstrap's rows the other metrics of the report resample too, drawn together."""
+    the bootstrap rows of every metric of the report (spec.resample among them), drawn
+    together."""
     out = frame.assign(ci_low=np.nan, ci_high=np.nan)
     known = out["value"].notna().to_numpy()
     if spec.interval is None or not known.any():  # nothing to bound (or inputs missing)
