@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import time
+import threading
 
 import pandas as pd
 import pytest
@@ -96,13 +96,22 @@ def test_row_accounting_and_issues_come_back_from_the_cache(capsys, tmp_path, mo
 
 
 def test_a_table_stored_in_the_background_is_loaded_at_once(monkeypatch):
-    # The write runs on the cache's thread; made slow, it is still there when asked for.
+    # The write runs on the cache's thread: store returns before it has run, and a load of
+    # the entry waits for it (no timing: the write is held until the test releases it).
+    release, written = threading.Event(), threading.Event()
     write = cache._write
-    monkeypatch.setattr(cache, "_write", lambda *args: (time.sleep(0.3), write(*args))[1])
+
+    def held(*args: object) -> None:
+        release.wait(10)
+        write(*args)
+        written.set()
+
+    monkeypatch.setattr(cache, "_write", held)
     frame = pd.DataFrame({"customer_id": ["A", "B"], "mrr": [100.0, 50.0]})
-    started = time.perf_counter()
     cache.store("entry", CheckedTable(frame, 3, 1, []))
-    assert time.perf_counter() - started < 0.3  # store did not wait for the write
+    assert not written.is_set()  # store did not wait for the write
+    release.set()
     hit = cache.load("entry")
+    assert written.is_set()
     assert hit is not None and (hit.rows_read, hit.rows_excluded) == (3, 1)
     pd.testing.assert_frame_equal(hit.frame, frame)
