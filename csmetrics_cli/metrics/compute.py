@@ -107,31 +107,40 @@ def _unsplit(ctx: Context, out: pd.DataFrame) -> pd.DataFrame:
 Draws = dict[tuple[str, str], tuple[int, np.ndarray]]
 
 
+def _samples(
+    ctx: Context, resample: Ref
+) -> tuple[list[str], list[tuple[str, str]], list[np.ndarray]]:
+    """The value columns of the `resample` rows, and per (period, segment) key the values
+    of its customers."""
+    rows = resolve(resample)(ctx)
+    stacked = [rows.assign(segment=ALL)]
+    if ctx.segment_by is not None:
+        seg = ctx.segment_of(rows["customer_id"])
+        stacked.append(rows.assign(segment=seg)[seg.notna()])
+    groups = pd.concat(stacked, ignore_index=True).groupby(KEYS, sort=False)
+    values = [c for c in rows.columns if c not in ("period", "customer_id")]
+    keys, samples = [], []
+    for (period, segment), group in groups:
+        keys.append((str(period), str(segment)))
+        samples.append(group[values].to_numpy())
+    return values, keys, samples
+
+
 @per_context
 def _replicates(ctx: Context, resamples: tuple[Ref, ...]) -> dict[Ref, tuple[list[str], Draws]]:
-    """Per `resample` rows: their value columns, and per (period, segment) the customers
-    resampled with the bootstrap's replicate sums of those columns (one draw serves every
-    metric the rows feed, so NRR and GRR move together). The groups of every resample are
-    drawn together, spread over the threads (each has its own seed: the draws do not depend
-    on which others are drawn beside it)."""
-    columns: dict[Ref, list[str]] = {}
-    keys, samples = [], []
-    for resample in resamples:
-        rows = resolve(resample)(ctx)
-        stacked = [rows.assign(segment=ALL)]
-        if ctx.segment_by is not None:
-            seg = ctx.segment_of(rows["customer_id"])
-            stacked.append(rows.assign(segment=seg)[seg.notna()])
-        groups = pd.concat(stacked, ignore_index=True).groupby(KEYS, sort=False)
-        columns[resample] = [c for c in rows.columns if c not in ("period", "customer_id")]
-        for (period, segment), group in groups:
-            keys.append((resample, str(period), str(segment)))
-            samples.append(group[columns[resample]].to_numpy())
-    seeds = [intervals.group_seed(period, segment) for _, period, segment in keys]
-    sums = intervals.bootstrap_groups(samples, seeds)
-    out: dict[Ref, tuple[list[str], Draws]] = {r: (columns[r], {}) for r in resamples}
-    for (resample, period, segment), values, draws in zip(keys, samples, sums, strict=True):
-        out[resample][1][(period, segment)] = (len(values), draws)
+    """Per resample: its value columns, and per (period, segment) the customers resampled
+    with the bootstrap's replicate sums of those columns (one draw serves every metric the
+    rows feed, so NRR and GRR move together). The groups of every resample are drawn in one
+    call, spread over the threads together; each has its own seed, so its draws do not
+    depend on which others are drawn beside it."""
+    parts = {resample: _samples(ctx, resample) for resample in resamples}
+    samples = [sample for _, _, group in parts.values() for sample in group]
+    seeds = [intervals.group_seed(*key) for _, keys, _ in parts.values() for key in keys]
+    sums = iter(intervals.bootstrap_groups(samples, seeds))  # in the order of `samples`
+    out = {}
+    for resample, (values, keys, group) in parts.items():
+        draws = {key: (len(sample), next(sums)) for key, sample in zip(keys, group, strict=True)}
+        out[resample] = (values, draws)
     return out
 
 
