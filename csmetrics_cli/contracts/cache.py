@@ -19,11 +19,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from csmetrics_cli import __version__
 from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import CheckedTable
+from csmetrics_cli.io.arrow import to_frame
 from csmetrics_cli.io.discover import Source
 from csmetrics_cli.problems import Issue
 
@@ -68,15 +67,18 @@ def key(source: Source, config: Config, usecols: set[str] | None, customers: Sou
 
 def load(entry: str) -> CheckedTable | None:
     """The cached checked table, or None on a miss (or anything unreadable)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     wait(entry)
     frame_path = cache_dir() / f"{entry}{SUFFIX}"
     meta_path = frame_path.with_suffix(".json")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        frame = pd.read_parquet(frame_path)
+        frame = to_frame(pq.read_table(frame_path))
         issues = [Issue(**i) for i in meta["issues"]]
         return CheckedTable(frame, int(meta["rows_read"]), int(meta["rows_excluded"]), issues)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
 
 

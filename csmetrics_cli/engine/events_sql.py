@@ -58,6 +58,7 @@ from csmetrics_cli.contracts.checks import (
     is_in,
 )
 from csmetrics_cli.contracts.schema import SCHEMAS
+from csmetrics_cli.io.arrow import to_frame
 from csmetrics_cli.io.discover import Source, split_name
 from csmetrics_cli.io.duck import reraise_interrupt, workers
 from csmetrics_cli.io.parse import ISO_NAIVE, ISO_ZONED, parse_dates
@@ -402,7 +403,7 @@ class DuckEngine:
             encoded = list(pool.map(lambda i: pc.dictionary_encode(table.column(i)), names))
         for i, column in zip(names, encoded, strict=True):
             table = table.set_column(i, table.field(i).name, column)
-        return table.to_pandas(date_as_object=False)
+        return to_frame(table, date_as_object=False)
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         self.con.register(name, frame)
