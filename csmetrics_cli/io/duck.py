@@ -26,8 +26,15 @@ def workers() -> int:
 
 
 def _config() -> dict[str, Any]:
-    """Order-preserving (readers number rows), threads from CSM_THREADS if set."""
-    config: dict[str, Any] = {"preserve_insertion_order": True}
+    """Order-preserving (readers number rows), threads from CSM_THREADS if set, and
+    jemalloc's background threads on: they hand the pages a finished query freed (the events
+    scan's hash table, ~600 MB on the 100k sample) back to the system while pandas converts
+    its result, instead of holding them to the process's end (peak 1.19 -> 0.97 GiB for the
+    scan alone, the same time)."""
+    config: dict[str, Any] = {
+        "preserve_insertion_order": True,
+        "allocator_background_threads": True,
+    }
     if (n := threads()) is not None:
         config["threads"] = n
     return config
