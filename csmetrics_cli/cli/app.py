@@ -6,7 +6,6 @@ completion start fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import IntEnum
 from typing import Annotated
@@ -84,12 +83,10 @@ def _error(message: str, hint: str | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run csm; never let a traceback reach the user. Returns the exit code when given argv."""
-    # numpy asks the kernel for huge pages for every large array; where it compacts memory
-    # on the spot to find them (THP defrag = madvise, as here), each large allocation stalls:
-    # 50 ms instead of 8 ms for a day column of 2.8M rows. Read when numpy is imported, so
-    # set before any command imports it; a value set by the user wins.
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    from csmetrics_cli.cli.process import tune
     from csmetrics_cli.problems import CsmError, UsageError
+
+    tune()  # before any command imports numpy
 
     code: int
     try:
