@@ -29,7 +29,7 @@ def tune() -> None:
     # freed for the next arrays until the process ends.
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError, TypeError):  # not glibc (macOS, Windows): its allocator as it is
+    except (OSError, AttributeError, TypeError):  # not glibc (macOS, Windows): left as it is
         return
     mallopt(M_MMAP_THRESHOLD, 32 << 20)
     mallopt(M_TRIM_THRESHOLD, 2**31 - 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from concurrent.futures import Future
 from functools import partial
 from itertools import groupby
 from typing import Any
@@ -127,21 +128,33 @@ def _samples(
 
 
 @per_context
-def _replicates(ctx: Context, resamples: tuple[Ref, ...]) -> dict[Ref, tuple[list[str], Draws]]:
+def _replicates(
+    ctx: Context, resamples: tuple[Ref, ...]
+) -> Future[dict[Ref, tuple[list[str], Draws]]]:
     """Per resample: its value columns, and per (period, segment) the customers resampled
     with the bootstrap's replicate sums of those columns (one draw serves every metric the
-    rows feed, so NRR and GRR move together). The groups of every resample are drawn in one
-    call, spread over the threads together; each has its own seed, so its draws do not
-    depend on which others are drawn beside it."""
+    rows feed, so NRR and GRR move together). The rows are taken here; the groups of every
+    resample are drawn in one call on a thread of their own (numpy's draws and BLAS release
+    the GIL), while the other metrics are computed. Each group has its own seed, so its draws
+    do not depend on which others are drawn beside it."""
+    from concurrent.futures import ThreadPoolExecutor
+
     parts = {resample: _samples(ctx, resample) for resample in resamples}
     samples = [sample for _, _, group in parts.values() for sample in group]
     seeds = [intervals.group_seed(*key) for _, keys, _ in parts.values() for key in keys]
-    sums = iter(intervals.bootstrap_groups(samples, seeds))  # in the order of `samples`
-    out = {}
-    for resample, (values, keys, group) in parts.items():
-        draws = {key: (len(sample), next(sums)) for key, sample in zip(keys, group, strict=True)}
-        out[resample] = (values, draws)
-    return out
+
+    def draw() -> dict[Ref, tuple[list[str], Draws]]:
+        sums = iter(intervals.bootstrap_groups(samples, seeds))  # in the order of `samples`
+        out = {}
+        for resample, (values, keys, group) in parts.items():
+            draws = {key: (len(s), next(sums)) for key, s in zip(keys, group, strict=True)}
+            out[resample] = (values, draws)
+        return out
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csm-bootstrap")
+    future = pool.submit(draw)
+    pool.shutdown(wait=False)  # the thread ends with its one job
+    return future
 
 
 def _bootstrap(
@@ -150,7 +163,7 @@ def _bootstrap(
     """Percentile interval of numerator / denominator (fractions) per (period, segment) row,
     and the customers resampled (a loop over the grid's rows, not over customers)."""
     assert spec.resample is not None and spec.numerator and spec.denominator
-    columns, draws = _replicates(ctx, resamples)[spec.resample]
+    columns, draws = _replicates(ctx, resamples).result()[spec.resample]
     num, den = columns.index(spec.numerator), columns.index(spec.denominator)
     low, high, n = np.full(len(index), np.nan), np.full(len(index), np.nan), np.zeros(len(index))
     for i, key in enumerate(index):
@@ -202,23 +215,28 @@ def detail_of(ctx: Context, spec: MetricSpec) -> pd.DataFrame | None:
 def compute(ctx: Context, specs: list[MetricSpec], with_intervals: bool = True) -> pd.DataFrame:
     """One row per period x segment x metric (x item), in catalog then period order, with
     each metric's interval (`with_intervals`; a compared period needs only its values)."""
-    parts, done = [], []
     # missing_inputs reads every input's table: their spans need not be asked of the engine
     needs = {o.split(".")[0] for s in specs for n in s.inputs for o in n.split(" or ")}
     ctx.data.expected |= needs
-    resamples = tuple(dict.fromkeys(s.resample for s in specs if s.resample is not None))
     if needs & {"events", "activity"}:
         ctx.data.prefetch_activity()  # the events scan runs while the other tables are read
+    # The bootstrap rows of every metric whose inputs are there, drawn from now on
+    resamples = tuple(dict.fromkeys(s.resample for s in specs if s.resample is not None
+                                    and missing_inputs(ctx, s) is None))  # fmt: skip
+    if with_intervals and resamples:
+        _replicates(ctx, resamples)
+    computed: list[tuple[MetricSpec, pd.DataFrame]] = []
     for family, group in groupby(specs, key=lambda s: s.family):
         with ctx.data.progress(f"Computing {FAMILIES[family].title.lower()}"):
-            for spec in group:
-                frame = value_of(ctx, spec.id)
-                if with_intervals:
-                    frame = with_interval(ctx, spec, frame, resamples)
-                else:
-                    frame = frame.assign(ci_low=np.nan, ci_high=np.nan)
-                parts.append(frame.reset_index())
-                done.append(spec)
+            computed += [(spec, value_of(ctx, spec.id)) for spec in group]
+    parts = []
+    for spec, frame in computed:  # the intervals last: the draws ran meanwhile
+        if with_intervals:
+            frame = with_interval(ctx, spec, frame, resamples)
+        else:
+            frame = frame.assign(ci_low=np.nan, ci_high=np.nan)
+        parts.append(frame.reset_index())
+    done = [spec for spec, _ in computed]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     long = pd.concat(parts, ignore_index=True)
