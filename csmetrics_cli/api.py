@@ -113,7 +113,15 @@ def resolve_segment(data: Dataset, segment_by: str | None) -> str | None:
 
 
 def quality_summary(data: Dataset) -> dict[str, Any]:
-    """The data-quality report as plain data: tables with row accounting, and issues."""
+    """The data-quality report as plain data: tables with row accounting, and issues, in
+    the order of the tables in SPEC section 1 (not the order the metrics read them in)."""
+    from csmetrics_cli.contracts.schema import SCHEMAS
+
+    order = list(SCHEMAS)
+    reports = sorted(data.reports.values(), key=lambda r: order.index(r.table))
+    files = [r.file for r in reports]
+    # a file no table was read from (csm.toml, a table that could not be read) first
+    issues = sorted(data.issues, key=lambda i: files.index(i.file) if i.file in files else -1)
     return {
         "tables": [
             {
@@ -123,10 +131,10 @@ def quality_summary(data: Dataset) -> dict[str, Any]:
                 "rows_used": r.rows_used,
                 "rows_excluded": r.rows_excluded,
             }
-            for r in data.reports.values()
+            for r in reports
         ],
         "unusable_tables": dict(data.unusable),
-        "issues": [i.to_dict() for i in data.issues],
+        "issues": [i.to_dict() for i in issues],
     }
 
 

@@ -246,3 +246,19 @@ def test_a_full_report_by_a_ticket_column(capsys):
     assert split == {"first_contact_resolution_rate"}
     assert all(m["note"] == "cannot split by channel: a column of tickets only"
                for m in rows if m["id"] != "first_contact_resolution_rate")  # fmt: skip
+
+
+def test_data_quality_lists_the_tables_in_the_specs_order(tmp_path):
+    # read in another order: listed in SPEC section 1's, each table's issues in its place
+    from csmetrics_cli import api
+
+    bad_ticket = TICKETS.rstrip() + "\n    t5,B,not a date,,chat,low,0,0,\n"
+    bad_invoice = INVOICES.rstrip() + "\n    i3,B,2024-06-04,lots,paid\n"
+    folder = write_tables(tmp_path / "all", tickets=bad_ticket, surveys=SURVEYS,
+                          invoices=bad_invoice)  # fmt: skip
+    data = api.open_data(folder)
+    for table in ("tickets", "surveys", "invoices"):
+        data.table(table)
+    quality = api.quality_summary(data)
+    assert [t["table"] for t in quality["tables"]] == ["invoices", "surveys", "tickets"]
+    assert [Path(i["file"]).stem for i in quality["issues"]] == ["invoices", "tickets"]
