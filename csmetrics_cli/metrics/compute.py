@@ -225,18 +225,21 @@ def compute(ctx: Context, specs: list[MetricSpec], with_intervals: bool = True) 
                                     and missing_inputs(ctx, s) is None))  # fmt: skip
     if with_intervals and resamples:
         _replicates(ctx, resamples)
-    computed: list[tuple[MetricSpec, pd.DataFrame]] = []
-    for family, group in groupby(specs, key=lambda s: s.family):
+    # The families reading the events last (the scan runs meanwhile), the intervals after
+    # every value (the draws ran meanwhile); the result in the catalog's order.
+    ordered = sorted(specs, key=lambda s: FAMILIES[s.family].reads_events)
+    for family, group in groupby(ordered, key=lambda s: s.family):
         with ctx.data.progress(f"Computing {FAMILIES[family].title.lower()}"):
-            computed += [(spec, value_of(ctx, spec.id)) for spec in group]
+            for spec in group:
+                value_of(ctx, spec.id)
     parts = []
-    for spec, frame in computed:  # the intervals last: the draws ran meanwhile
+    for spec in specs:
+        frame = value_of(ctx, spec.id)  # computed above
         if with_intervals:
             frame = with_interval(ctx, spec, frame, resamples)
         else:
             frame = frame.assign(ci_low=np.nan, ci_high=np.nan)
         parts.append(frame.reset_index())
-    done = [spec for spec, _ in computed]
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     long = pd.concat(parts, ignore_index=True)
@@ -246,7 +249,7 @@ def compute(ctx: Context, specs: list[MetricSpec], with_intervals: bool = True) 
     # The spec's own columns once on the long frame (per-part inserts cost ~1 ms each).
     sizes = [len(part) for part in parts]
     for column in ("id", "name", "family", "unit"):
-        values = np.repeat(np.array([getattr(s, column) for s in done], dtype=object), sizes)
+        values = np.repeat(np.array([getattr(s, column) for s in specs], dtype=object), sizes)
         long["metric" if column == "id" else column] = values
     long["segment"] = long["segment"].astype(object).where(long["segment"] != ALL, None)
     long["segment_by"] = ctx.segment_by

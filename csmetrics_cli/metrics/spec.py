@@ -22,10 +22,14 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Family:
-    """A metric family: its id (the value of --family) and the title renderers show."""
+    """A metric family: its id (the value of --family), the title renderers show, and
+    whether its metrics read product events (the activity frame, or the last day of data,
+    which the events reach too): those are computed after the others, while the events
+    scan runs."""
 
     id: str
     title: str
+    reads_events: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,8 @@ FAMILIES: dict[str, Family] = {
     f.id: f
     for f in (
         Family("revenue", "Revenue & retention"),
-        Family("engagement", "Onboarding, adoption & usage"),
-        Family("health", "Customer health"),
+        Family("engagement", "Onboarding, adoption & usage", reads_events=True),
+        Family("health", "Customer health", reads_events=True),
         Family("satisfaction", "Satisfaction & support"),
     )
 }
