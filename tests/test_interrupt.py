@@ -23,6 +23,7 @@ EVENTS = """
     2024-06-04T11:00:00,u1,A,report_viewed,reports
     2024-06-04T12:00:00,u2,B,export_downloaded,exports
     2023-01-05T09:00:00,u3,C,report_viewed,reports
+    2024-06-05T09:00:00,u4,NOT-A-CUSTOMER,report_viewed,reports
 """
 
 
@@ -52,7 +53,7 @@ def test_ctrl_c_inside_a_table_read_exits_130_not_a_report_without_the_table(
     assert capsys.readouterr().out == ""  # no partial report on stdout
 
 
-def _activity(folder, prefetch: bool) -> pd.DataFrame:
+def _activity(folder, prefetch: bool) -> tuple[pd.DataFrame, list[str]]:
     data = Dataset.open(folder, Config())
     Context(data, [parse_period("2024-06")], None)  # the window of a June report
     if prefetch:
@@ -62,15 +63,18 @@ def _activity(folder, prefetch: bool) -> pd.DataFrame:
     assert frame is not None
     keys = ["customer_id", "user_id", "feature", "event"]
     out = frame.astype({k: object for k in keys})
-    return out.sort_values([*keys, "day"], na_position="first").reset_index(drop=True)
+    # the customers are read while the scan runs; the events are checked against them after
+    warnings = [i.message for i in data.issues if i.table == "events"]
+    return out.sort_values([*keys, "day"], na_position="first").reset_index(drop=True), warnings
 
 
 def test_the_events_scan_on_its_own_thread_gives_the_same_activity(tables_dir):
     write_tables(tables_dir, customers=CUSTOMERS, subscriptions=SUBSCRIPTIONS, events=EVENTS)
-    threaded, inline = _activity(tables_dir, True), _activity(tables_dir, False)
+    (threaded, said), (inline, said_inline) = (_activity(tables_dir, p) for p in (True, False))
     pd.testing.assert_frame_equal(threaded, inline)
-    assert threaded["events"].sum() == 4  # u1's two days, u2's day, and C's 2023 row grouped
+    assert threaded["events"].sum() == 5  # u1's two days, u2's, C's 2023 row grouped, u4's
+    assert said == said_inline and len(said) == 1 and "not in the customers table" in said[0]
     report = api.report(api.open_data(tables_dir), [parse_period("2024-06")],
                         api.select_metrics("engagement", None))  # fmt: skip
     events = [t for t in report.data_quality["tables"] if t["table"] == "events"]
-    assert [t["rows_read"] for t in events] == [4]
+    assert [t["rows_read"] for t in events] == [5]

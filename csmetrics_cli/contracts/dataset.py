@@ -163,17 +163,16 @@ class Dataset:
         source = self.sources.get(name)
         if source is None or name in self.unusable:
             return None
-        customer_ids = None
-        if SCHEMAS[name].refers_to_customers and "customers" in self.sources:
-            customers = self.table("customers")
-            customer_ids = pd.Index(customers["customer_id"]) if customers is not None else None
+        customer_ids = self._customer_ids() if SCHEMAS[name].refers_to_customers else None
         try:
             with self.progress(f"Reading {source.label}"):
                 schema = SCHEMAS[name]
                 usecols = None
                 if schema.known_columns_only and not _has_sql(self.config, name):
                     usecols = schema.header_names(self.config.columns.get(name, {}))
-                checked = self._checked(name, source, usecols, customer_ids)
+                against = self.sources.get("customers") if customer_ids is not None else None
+                checked = self._checked(source, usecols, against, lambda: check_table(
+                    self._raw(source, usecols), self.config, customer_ids))  # fmt: skip
         except InputError as exc:
             # A table that cannot be read makes its metrics unavailable, not the report; a
             # csm.toml mapping that cannot run is the user's to fix first.
@@ -190,13 +189,19 @@ class Dataset:
         self.issues.extend(checked.issues)
         return checked.frame
 
-    def _activity_job(self) -> _ActivityJob | None:
-        """How to get the activity frame for the current window, or None without events."""
+    def _customer_ids(self) -> pd.Index | None:
+        """The ids of the customers table, which other tables' rows are checked against
+        (None without a usable one)."""
+        customers = self.table("customers") if "customers" in self.sources else None
+        return pd.Index(customers["customer_id"]) if customers is not None else None
+
+    def _activity_job(self, customer_ids: Callable[[], pd.Index | None]) -> _ActivityJob | None:
+        """How to get the activity frame for the current window, or None without events.
+        The customer ids are asked for when the events are checked against them, after
+        the scan: the prefetch reads the customers table meanwhile."""
         source = self.sources.get("events") or self.sources.get("activity")
         if source is None or source.table in self.unusable:
             return None
-        customers = self.table("customers") if "customers" in self.sources else None
-        customer_ids = pd.Index(customers["customer_id"]) if customers is not None else None
 
         from csmetrics_cli.engine.events_sql import ALL_DAYS
 
@@ -209,7 +214,7 @@ class Dataset:
 
                 with progress(f"Reading {source.label}"):
                     raw = self._raw(source, None)
-                    checked = check_table(raw, self.config, customer_ids)
+                    checked = check_table(raw, self.config, customer_ids())
                     return aggregate_checked(checked, source, self.config, window=window)
             if self.engine == "spark" and source.table == "events":
                 from csmetrics_cli.engine.events_spark import session
@@ -223,8 +228,10 @@ class Dataset:
 
         mark = {ACTIVITY_MARK.format(*window)}
 
+        against = self.sources.get("customers")
+
         def run(progress: Progress) -> CheckedTable:
-            return self._checked(source.table, source, mark, customer_ids, lambda: build(progress))
+            return self._checked(source, mark, against, lambda: build(progress))
 
         return _ActivityJob(source, window, run)
 
@@ -234,18 +241,24 @@ class Dataset:
         and checks the other tables meanwhile. `table("activity")` waits for it."""
         if "activity" in self._frames or self._pending is not None or self.engine != "duckdb":
             return
-        job = self._activity_job()
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        ids: Future[pd.Index | None] = Future()
+        job = self._activity_job(ids.result)
         if job is None or not self.plain(job.source.table):
             return
-        from concurrent.futures import ThreadPoolExecutor
-
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csm-events")
         self._pending = (job.window, pool.submit(job.run, lambda _label: nullcontext()))
         pool.shutdown(wait=False)  # the thread ends with its one job
+        try:  # the customers are read while the scan runs
+            ids.set_result(self._customer_ids())
+        except BaseException as exc:  # the scan must not wait for them forever
+            ids.set_exception(exc)
+            raise
 
     def _activity(self) -> pd.DataFrame | None:
         """The activity frame: events aggregated on the engine, or the activity table."""
-        job = self._activity_job()
+        job = self._activity_job(self._customer_ids)
         pending, self._pending = self._pending, None
         if job is None:
             return None
@@ -269,27 +282,23 @@ class Dataset:
 
     def _checked(
         self,
-        name: str,
         source: Source,
         usecols: set[str] | None,
-        customer_ids: pd.Index | None,
-        build: Callable[[], CheckedTable] | None = None,
+        against: Source | None,
+        build: Callable[[], CheckedTable],
     ) -> CheckedTable:
-        """Read and check one table (or `build` it), through the on-disk cache when on."""
+        """One table read and checked by `build`, through the on-disk cache when on; its
+        key knows the columns read and `against`, the customers file its checks read."""
         from csmetrics_cli.contracts import cache
 
         entry = None
-        rules = self.config.table_rules.get(name)
+        rules = self.config.table_rules.get(source.table)
         if self.use_cache and not (rules and rules.sql):  # sql reads files the key does not know
-            customers = self.sources.get("customers") if customer_ids is not None else None
-            entry = cache.key(source, self.config, usecols, customers)
+            entry = cache.key(source, self.config, usecols, against)
             hit = cache.load(entry)
             if hit is not None:
                 return hit
-        if build is not None:
-            checked = build()
-        else:
-            checked = check_table(self._raw(source, usecols), self.config, customer_ids)
+        checked = build()
         if entry is not None:
             cache.store(entry, checked)
         return checked

@@ -24,6 +24,7 @@ from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.checks import CheckedTable
 from csmetrics_cli.engine.events_sql import (
     ALL_DAYS,
+    CustomerIds,
     Scan,
     Window,
     aggregate,
@@ -139,7 +140,7 @@ def spark_failed(exc: BaseException) -> CsmError:
 
 
 def spark_activity(
-    source: Source, config: Config, customer_ids: pd.Index | None, window: Window = ALL_DAYS
+    source: Source, config: Config, customer_ids: CustomerIds, window: Window = ALL_DAYS
 ) -> CheckedTable:
     """The events source aggregated on Spark, the days of `window` kept day by day."""
     require_spark()
@@ -148,7 +149,7 @@ def spark_activity(
 
 
 def _aggregated(
-    source: Source, config: Config, customer_ids: pd.Index | None, window: Window
+    source: Source, config: Config, customer_ids: CustomerIds, window: Window
 ) -> CheckedTable:
     spark = session(config.timezone)
     engine = SparkEngine(spark)

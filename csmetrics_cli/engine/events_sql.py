@@ -77,6 +77,9 @@ SCAN_COLUMNS = {"timestamp": "ts", "user_id": "user_id", "customer_id": "custome
                 "event": "event", "feature": "feature"}  # fmt: skip
 MIN_DAY, MAX_DAY = "1677-09-22", "2262-04-11"  # the days io/parse.py keeps as they are
 Window = tuple[date, date]  # first and last day kept day by day
+# The customers table's ids the events are checked against (None: no such table), asked for
+# once the events are aggregated: a prefetched scan runs while the customers are read.
+CustomerIds = Callable[[], "pd.Index | None"]
 ALL_DAYS: Window = (date.fromisoformat(MIN_DAY), date.fromisoformat(MAX_DAY))
 _BLANKS = (" ", "\t", "\r", "\n", "\u00a0")  # trimmed like the reader trims cells
 
@@ -208,7 +211,7 @@ def aggregate(
     engine: Engine,
     scan: Scan,
     config: Config,
-    customer_ids: pd.Index | None,
+    customer_ids: CustomerIds,
     window: Window = ALL_DAYS,
 ) -> CheckedTable:
     """Aggregate the registered events_scan into the activity frame, with its accounting.
@@ -245,8 +248,8 @@ def aggregate(
         kept = frame.loc[~bad].reset_index(drop=True)
         for column in NAMES:
             kept[column] = kept[column].cat.remove_unused_categories()
-    if customer_ids is not None:
-        warning = _unknown_customers(kept, customer_ids, scan.source)
+    if (known := customer_ids()) is not None:
+        warning = _unknown_customers(kept, known, scan.source)
         if warning is not None:
             issues.append(warning)
     return CheckedTable(kept, rows_read, excluded, issues)
@@ -457,7 +460,7 @@ def interrupt_scans() -> None:
 
 
 def duck_activity(
-    source: Source, config: Config, customer_ids: pd.Index | None, window: Window = ALL_DAYS
+    source: Source, config: Config, customer_ids: CustomerIds, window: Window = ALL_DAYS
 ) -> CheckedTable:
     """The events source aggregated on DuckDB (csm's reader for what DuckDB cannot read)."""
     import duckdb
@@ -540,14 +543,14 @@ def checked_activity(
     engine: Engine,
     source: Source,
     config: Config,
-    customer_ids: pd.Index | None,
+    customer_ids: CustomerIds,
     window: Window = ALL_DAYS,
 ) -> CheckedTable:
     """csm's reader and checks (workbooks, other encodings, broken lines), then the same
     aggregation over the checked frame: its issues and row numbers are the checks' own."""
     usecols = SCHEMAS["events"].header_names(config.columns.get("events", {}))
     checked = check_table(read_table(source, encoding=config.encoding, usecols=usecols), config,
-                          customer_ids)  # fmt: skip
+                          customer_ids())  # fmt: skip
     return aggregate_checked(checked, source, config, engine, window)
 
 
@@ -569,14 +572,14 @@ def aggregate_checked(
     engine.register("raw_events", table)
     engine.view("events_scan", scan_sql(present, '"__order"', {}, ts_text=False))
     scan = Scan(source, "timestamp", False, frozenset(present))
-    out = aggregate(engine, scan, config, None, window)
+    out = aggregate(engine, scan, config, lambda: None, window)
     return CheckedTable(out.frame, checked.rows_read, checked.rows_excluded, checked.issues)
 
 
 def activity_of(
     source: Source,
     config: Config,
-    customer_ids: pd.Index | None,
+    customer_ids: CustomerIds,
     engine: str = "duckdb",
     window: Window = ALL_DAYS,
 ) -> CheckedTable:
@@ -593,12 +596,12 @@ def activity_of(
     return duck_activity(source, config, customer_ids, window)
 
 
-def activity_table(source: Source, config: Config, customer_ids: pd.Index | None) -> CheckedTable:
+def activity_table(source: Source, config: Config, customer_ids: CustomerIds) -> CheckedTable:
     """A pre-aggregated activity table, read and checked like any table, then grouped by the
     same keys (rows repeating a key add up; a blank `events` counts 1)."""
     usecols = SCHEMAS["activity"].header_names(config.columns.get("activity", {}))
     checked = check_table(read_table(source, encoding=config.encoding, usecols=usecols), config,
-                          customer_ids)  # fmt: skip
+                          customer_ids())  # fmt: skip
     frame = checked.frame
     blank = pd.Series(None, index=frame.index, dtype="str")
     names = [c for c in KEYS if c != "day"]
