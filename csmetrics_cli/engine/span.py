@@ -52,7 +52,14 @@ def data_span(data: Dataset, tables: Iterable[str]) -> Span:
 
 def table_span(data: Dataset, name: str) -> Span:
     """The observed days of one table: from its frame when read or to be read, else from the
-    engine."""
+    engine; found once per data set (the cohorts' last day and the report's span ask)."""
+    key = (table_span, name)
+    if key not in data.cache:
+        data.cache[key] = _table_span(data, name)
+    return data.cache[key]  # type: ignore[return-value]
+
+
+def _table_span(data: Dataset, name: str) -> Span:
     frame_name = "activity" if name == "events" else name
     if not data.is_loaded(frame_name) and name not in data.expected:
         found = engine_span(data, name)
