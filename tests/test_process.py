@@ -23,7 +23,9 @@ class _Libc:
 def libc(monkeypatch: pytest.MonkeyPatch) -> _Libc:
     fake = _Libc()
     monkeypatch.setattr(ctypes, "CDLL", lambda _name: fake)
-    for name in ("NUMPY_MADVISE_HUGEPAGE", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"):
+    names = ("NUMPY_MADVISE_HUGEPAGE", "ARROW_DEFAULT_MEMORY_POOL", "MALLOC_MMAP_THRESHOLD_",
+             "MALLOC_TRIM_THRESHOLD_")  # fmt: skip
+    for name in names:
         monkeypatch.setenv(name, "")  # so that the test's end restores what was there
         monkeypatch.delenv(name)
     return fake
@@ -32,15 +34,18 @@ def libc(monkeypatch: pytest.MonkeyPatch) -> _Libc:
 def test_defaults_turn_off_numpys_huge_pages_and_keep_freed_memory(libc):
     process.tune()
     assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
     assert libc.calls == [(process.M_MMAP_THRESHOLD, 32 << 20),
                           (process.M_TRIM_THRESHOLD, 2**31 - 1)]  # fmt: skip
 
 
 def test_the_users_settings_win(libc, monkeypatch):
     monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "0")
     process.tune()
     assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "1"
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
     assert libc.calls == []
 
 
