@@ -57,3 +57,27 @@ def test_no_glibc_leaves_the_allocator_alone(monkeypatch):
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     process.tune()  # no error
+
+
+@pytest.mark.parametrize("command", ["report", "health", "explain", "validate"])
+def test_each_data_command_tunes_before_numpy_is_imported(command):
+    # numpy reads NUMPY_MADVISE_HUGEPAGE when imported: a command importing it first would
+    # leave the setting without effect
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    extra = {"explain": ["mrr", "-p", "2024-06"], "validate": []}.get(command, ["-p", "2024-06"])
+    script = (
+        "import sys\n"
+        "from csmetrics_cli.cli import process\n"
+        "seen = []\n"
+        "tune = process.tune\n"
+        "process.tune = lambda: (seen.append('numpy' in sys.modules), tune())\n"
+        "from csmetrics_cli.cli.app import main\n"
+        f"code = main({[command, *extra, '-d', str(sample), '--no-cache', '-q']!r})\n"
+        "print(code, seen)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "0 [False]", out.stderr

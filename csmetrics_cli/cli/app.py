@@ -83,10 +83,7 @@ def _error(message: str, hint: str | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run csm; never let a traceback reach the user. Returns the exit code when given argv."""
-    from csmetrics_cli.cli.process import tune
     from csmetrics_cli.problems import CsmError, UsageError
-
-    tune()  # before any command imports numpy
 
     code: int
     try:

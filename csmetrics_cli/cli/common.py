@@ -43,6 +43,9 @@ def open_data(
     """Open --data (or ./sample_data) with its config (and the --define switches over its
     [definitions]); tables load, timed, when first used, from the table cache unless
     --no-cache; events aggregate on `engine`."""
+    from csmetrics_cli.cli.process import tune
+
+    tune()  # before numpy is imported: `--help` and `csm metrics` need none of it
     from csmetrics_cli.api import default_data, open_data
 
     root = default_data(data, console.say)

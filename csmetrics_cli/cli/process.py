@@ -1,5 +1,5 @@
-"""How csm sets up its own process before a command runs (the CLI only: a library leaves
-the process it is imported into as it is). Each setting was measured on the 100k sample;
+"""How csm sets up its own process before a command reads data (the CLI only: a library
+leaves the process it is imported into as it is). Each setting was measured on the 100k sample;
 a value the user set in the environment wins."""
 
 from __future__ import annotations
