@@ -1,9 +1,11 @@
-"""Memoisation with its scope in the name: per context, or per data set and segmentation.
+"""Memoisation with its scope in the name: per context, per data set and segmentation, or
+per data set.
 
 `@per_context` work depends on the periods (movements, cohorts): computed once per Context.
 `@per_dataset` work does not (coding the events table, the segments): computed once per
-data set and segmentation, so --compare's second context reuses it. The key is the
-function itself and its arguments, never a free string.
+data set and segmentation, so --compare's second context reuses it. `@per_data` work reads
+the data set alone (a table's span, the columns --by accepts). The key is the function
+itself and its arguments, never a free string.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
+    from csmetrics_cli.contracts.dataset import Dataset
     from csmetrics_cli.engine.context import Context
 
 P = ParamSpec("P")
@@ -41,5 +44,18 @@ def per_dataset(fn: Callable[Concatenate[Context, P], T]) -> Callable[Concatenat
         if key not in ctx.data.cache:
             ctx.data.cache[key] = fn(ctx, *args, **kwargs)
         return ctx.data.cache[key]  # type: ignore[return-value]
+
+    return cached
+
+
+def per_data(fn: Callable[Concatenate[Dataset, P], T]) -> Callable[Concatenate[Dataset, P], T]:
+    """Compute fn(data, *args) once per data set."""
+
+    @wraps(fn)
+    def cached(data: Dataset, *args: P.args, **kwargs: P.kwargs) -> T:
+        key: Any = (fn, args, tuple(sorted(kwargs.items())))
+        if key not in data.cache:
+            data.cache[key] = fn(data, *args, **kwargs)
+        return data.cache[key]  # type: ignore[return-value]
 
     return cached

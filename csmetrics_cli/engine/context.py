@@ -18,7 +18,7 @@ from csmetrics_cli.config import Config
 from csmetrics_cli.contracts.dataset import Dataset
 from csmetrics_cli.contracts.schema import SCHEMAS
 from csmetrics_cli.definitions import Definitions
-from csmetrics_cli.engine.cache import per_context, per_dataset
+from csmetrics_cli.engine.cache import per_context, per_data, per_dataset
 from csmetrics_cli.periods import Period
 
 T = TypeVar("T")
@@ -218,14 +218,12 @@ def _row_segment_values(ctx: Context) -> list[str]:
     return sorted(labels)
 
 
+@per_data
 def segment_sources(data: Dataset) -> dict[str, tuple[str, ...]]:
     """Every column --by accepts -> () for a customer column (an extra column of customers,
     or plan, status or an extra column of the latest subscription), else the tables whose
     rows carry it (text columns of tickets and surveys: channel, priority, touchpoint...).
     A customer column wins over a row column of the same name."""
-    key = (segment_sources,)
-    if key in data.cache:
-        return data.cache[key]  # type: ignore[return-value]
     out: dict[str, tuple[str, ...]] = {}
     customers = data.table("customers") if "customers" in data.sources else None
     if customers is not None:
@@ -244,5 +242,4 @@ def segment_sources(data: Dataset) -> dict[str, tuple[str, ...]]:
         for column in frame.columns:
             if column not in typed and out.get(column) != ():
                 out[column] = (*out.get(column, ()), table)
-    data.cache[key] = out
     return out

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from csmetrics_cli.contracts.dataset import Dataset
+from csmetrics_cli.engine.cache import per_data
 
 # Columns that record something that happened. end_date, term_end, trial_end and due_at are
 # often scheduled in the future, so they do not say how far the data reaches.
@@ -50,16 +51,10 @@ def data_span(data: Dataset, tables: Iterable[str]) -> Span:
     return min(lows), max(highs)
 
 
+@per_data
 def table_span(data: Dataset, name: str) -> Span:
     """The observed days of one table: from its frame when read or to be read, else from the
     engine; found once per data set (the cohorts' last day and the report's span ask)."""
-    key = (table_span, name)
-    if key not in data.cache:
-        data.cache[key] = _table_span(data, name)
-    return data.cache[key]  # type: ignore[return-value]
-
-
-def _table_span(data: Dataset, name: str) -> Span:
     frame_name = "activity" if name == "events" else name
     if not data.is_loaded(frame_name) and name not in data.expected:
         found = engine_span(data, name)
