@@ -241,15 +241,16 @@ class Dataset:
         and checks the other tables meanwhile. `table("activity")` waits for it."""
         if "activity" in self._frames or self._pending is not None or self.engine != "duckdb":
             return
-        from concurrent.futures import Future, ThreadPoolExecutor
+        from concurrent.futures import Future
+
+        from csmetrics_cli.io.duck import on_thread
 
         ids: Future[pd.Index | None] = Future()
         job = self._activity_job(ids.result)
         if job is None or not self.plain(job.source.table):
             return
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csm-events")
-        self._pending = (job.window, pool.submit(job.run, lambda _label: nullcontext()))
-        pool.shutdown(wait=False)  # the thread ends with its one job
+        run = job.run
+        self._pending = (job.window, on_thread("events", lambda: run(lambda _l: nullcontext())))
         try:  # the customers are read while the scan runs
             ids.set_result(self._customer_ids())
         except BaseException as exc:  # the scan must not wait for them forever

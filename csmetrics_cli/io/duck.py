@@ -10,8 +10,14 @@ cursor, so a reader sees only its own file's errors. DuckDB uses every core by d
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+T = TypeVar("T")
 
 
 def threads() -> int | None:
@@ -23,6 +29,16 @@ def threads() -> int | None:
 def workers() -> int:
     """How many threads csm's own parallel steps use: CSM_THREADS, else every core."""
     return threads() or os.cpu_count() or 1
+
+
+def on_thread(name: str, job: Callable[[], T]) -> Future[T]:
+    """Run `job` on a thread of its own (`csm-<name>`), which ends with it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"csm-{name}")
+    future = pool.submit(job)
+    pool.shutdown(wait=False)
+    return future
 
 
 def _config() -> dict[str, Any]:

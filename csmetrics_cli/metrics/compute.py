@@ -137,7 +137,7 @@ def _replicates(
     resample are drawn in one call on a thread of their own (numpy's draws and BLAS release
     the GIL), while the other metrics are computed. Each group has its own seed, so its draws
     do not depend on which others are drawn beside it."""
-    from concurrent.futures import ThreadPoolExecutor
+    from csmetrics_cli.io.duck import on_thread
 
     parts = {resample: _samples(ctx, resample) for resample in resamples}
     samples = [sample for _, _, group in parts.values() for sample in group]
@@ -151,10 +151,7 @@ def _replicates(
             out[resample] = (values, draws)
         return out
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csm-bootstrap")
-    future = pool.submit(draw)
-    pool.shutdown(wait=False)  # the thread ends with its one job
-    return future
+    return on_thread("bootstrap", draw)
 
 
 def _bootstrap(
