@@ -162,6 +162,8 @@ class Context:
         split by their own --by column when it is one of that table's.
         """
         rows = rows[rows["period"].notna()]
+        if self.segment_by is None and len(self.periods) == 1:
+            return _one_group(rows, aggs, self.grid(), fill)
         if table is not None and table in self.row_tables() and self.segment_by in rows:
             rows = rows.assign(segment=self._row_labels(rows))
         overall = rows.groupby("period").agg(**aggs)  # type: ignore[call-overload]
@@ -182,6 +184,18 @@ def rolling(period: Period, days: int) -> Period:
     """The `days` days ending on the period's last day, under the period's own label (so
     applying it twice changes nothing); the start snapshot is the day before them."""
     return Period(period.end - timedelta(days=days), period.end, period.label, f"rolling_{days}")
+
+
+def _one_group(
+    rows: pd.DataFrame, aggs: dict[str, tuple[str, str]], grid: pd.MultiIndex, fill: float | None
+) -> pd.DataFrame:
+    """Context.aggregate for one period and no segments: each reduction over its whole
+    column, as the group-by's one group would give it (NaN for every name when no row is
+    left), without the group-by's cost per call (about 4 ms; a month's report makes 26)."""
+    values = {name: [getattr(rows[column], how)() if len(rows) else np.nan]
+              for name, (column, how) in aggs.items()}  # fmt: skip
+    out = pd.DataFrame(values, index=grid)
+    return out.fillna(fill) if fill is not None else out
 
 
 @per_context
