@@ -163,7 +163,15 @@ class Context:
         """
         rows = rows[rows["period"].notna()]
         if self.segment_by is None and len(self.periods) == 1:
-            return _one_group(rows, aggs, self.grid(), fill)
+            out = _one_group(rows, aggs, self.grid())
+        else:
+            out = self._grouped(rows, aggs, table)
+        return out.fillna(fill) if fill is not None else out
+
+    def _grouped(
+        self, rows: pd.DataFrame, aggs: dict[str, tuple[str, str]], table: str | None
+    ) -> pd.DataFrame:
+        """aggregate's group-by: overall per period, then per segment, on the grid."""
         if table is not None and table in self.row_tables() and self.segment_by in rows:
             rows = rows.assign(segment=self._row_labels(rows))
         overall = rows.groupby("period").agg(**aggs)  # type: ignore[call-overload]
@@ -173,8 +181,7 @@ class Context:
             seg = rows["segment"] if "segment" in rows else self.segment_of(rows["customer_id"])
             by_seg = rows.assign(segment=seg)[seg.notna()].groupby(KEYS).agg(**aggs)  # type: ignore[call-overload]
             parts.append(by_seg)
-        out = pd.concat(parts).reindex(self.grid())
-        return out.fillna(fill) if fill is not None else out
+        return pd.concat(parts).reindex(self.grid())
 
 
 ROLLING_DAYS = 30
@@ -187,15 +194,14 @@ def rolling(period: Period, days: int) -> Period:
 
 
 def _one_group(
-    rows: pd.DataFrame, aggs: dict[str, tuple[str, str]], grid: pd.MultiIndex, fill: float | None
+    rows: pd.DataFrame, aggs: dict[str, tuple[str, str]], grid: pd.MultiIndex
 ) -> pd.DataFrame:
     """Context.aggregate for one period and no segments: each reduction over its whole
     column, as the group-by's one group would give it (NaN for every name when no row is
     left), without the group-by's cost per call (about 4 ms; a month's report makes 26)."""
     values = {name: [getattr(rows[column], how)() if len(rows) else np.nan]
               for name, (column, how) in aggs.items()}  # fmt: skip
-    out = pd.DataFrame(values, index=grid)
-    return out.fillna(fill) if fill is not None else out
+    return pd.DataFrame(values, index=grid)
 
 
 @per_context
