@@ -20,42 +20,37 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
+S = TypeVar("S")  # what the work is done for: a Context or a Dataset
+# Where a result is kept for an S, and what besides the arguments its key holds.
+Scope = Callable[[S], tuple[dict[Any, Any], tuple[Any, ...]]]
+
+
+def _memoised(
+    fn: Callable[Concatenate[S, P], T], scope: Scope[S]
+) -> Callable[Concatenate[S, P], T]:
+    """fn computed once per key: fn itself, the scope's part, and the arguments."""
+
+    @wraps(fn)
+    def cached(owner: S, *args: P.args, **kwargs: P.kwargs) -> T:
+        store, part = scope(owner)
+        key = (fn, *part, args, tuple(sorted(kwargs.items())))
+        if key not in store:
+            store[key] = fn(owner, *args, **kwargs)
+        return store[key]  # type: ignore[no-any-return]
+
+    return cached
 
 
 def per_context(fn: Callable[Concatenate[Context, P], T]) -> Callable[Concatenate[Context, P], T]:
     """Compute fn(ctx, *args) once per context."""
-
-    @wraps(fn)
-    def cached(ctx: Context, *args: P.args, **kwargs: P.kwargs) -> T:
-        key: Any = (fn, args, tuple(sorted(kwargs.items())))
-        if key not in ctx.cache:
-            ctx.cache[key] = fn(ctx, *args, **kwargs)
-        return ctx.cache[key]  # type: ignore[no-any-return]
-
-    return cached
+    return _memoised(fn, lambda ctx: (ctx.cache, ()))
 
 
 def per_dataset(fn: Callable[Concatenate[Context, P], T]) -> Callable[Concatenate[Context, P], T]:
     """Compute fn(ctx, *args) once per data set and segmentation, whatever the periods."""
-
-    @wraps(fn)
-    def cached(ctx: Context, *args: P.args, **kwargs: P.kwargs) -> T:
-        key: Any = (fn, ctx.segment_by, args, tuple(sorted(kwargs.items())))
-        if key not in ctx.data.cache:
-            ctx.data.cache[key] = fn(ctx, *args, **kwargs)
-        return ctx.data.cache[key]  # type: ignore[return-value]
-
-    return cached
+    return _memoised(fn, lambda ctx: (ctx.data.cache, (ctx.segment_by,)))
 
 
 def per_data(fn: Callable[Concatenate[Dataset, P], T]) -> Callable[Concatenate[Dataset, P], T]:
     """Compute fn(data, *args) once per data set."""
-
-    @wraps(fn)
-    def cached(data: Dataset, *args: P.args, **kwargs: P.kwargs) -> T:
-        key: Any = (fn, args, tuple(sorted(kwargs.items())))
-        if key not in data.cache:
-            data.cache[key] = fn(data, *args, **kwargs)
-        return data.cache[key]  # type: ignore[return-value]
-
-    return cached
+    return _memoised(fn, lambda data: (data.cache, ()))
